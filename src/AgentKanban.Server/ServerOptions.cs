@@ -1,0 +1,21 @@
+namespace AgentKanban.Server;
+
+/// <summary>How to run the board server (what <c>ak server</c> and <c>ak up</c> pass in).</summary>
+public sealed record ServerOptions
+{
+    public const string DefaultUrls = "http://127.0.0.1:7420";
+
+    /// <summary>Directory for the SQLite file (<c>ak.db</c>) and <c>admin-token</c>.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>A PostgreSQL connection string (<c>Host=…;Database=…</c>); null = embedded SQLite in <see cref="DataDir"/>.</summary>
+    public string? ConnectionString { get; init; }
+
+    public string Urls { get; init; } = DefaultUrls;
+
+    /// <summary>How long a dispatch lease lives without a heartbeat from its machine.</summary>
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Print the admin token to stdout when it is first created.</summary>
+    public bool PrintAdminToken { get; init; } = true;
+}
