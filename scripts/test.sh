@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The one command that installs what the tests need and runs them all (README "Run the tests").
+# A fresh machine has only the .NET SDK, node/npm, git and apt; everything else is set up here:
+#   - PostgreSQL (Debian package, installed if missing) started on 127.0.0.1 for the PostgreSQL half of the suite;
+#   - npm packages pinned in package-lock.json (the real Claude Code CLI), when the lockfile exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> PostgreSQL for tests"
+AK_TEST_PG="$(scripts/start-test-postgres.sh)"
+export AK_TEST_PG
+echo "    $AK_TEST_PG" | sed 's/Password=[^;]*/Password=***/'
+
+if [ -f package-lock.json ]; then
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "==> dotnet test"
+dotnet test --solution AgentKanban.slnx -c Release "$@"
