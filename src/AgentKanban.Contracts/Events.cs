@@ -18,4 +18,6 @@ public sealed record ServerEventDto
     public ActivityDto? Activity { get; init; }
     public MessageDto? Message { get; init; }
     public MachineDto? Machine { get; init; }
+    /// <summary>Set on <c>session.updated</c>.</summary>
+    public SessionDto? Session { get; init; }
 }

@@ -49,6 +49,8 @@ public sealed record CreateTaskRequest
     public string? AssignedTo { get; init; }
     public IReadOnlyList<string>? Labels { get; init; }
     public IReadOnlyList<string>? DependsOn { get; init; }
+    /// <summary>ISO-8601 with a time zone (a zone-less time is refused).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(Json.ZonedDateTimeOffsetConverter))]
     public DateTimeOffset? ScheduledAt { get; init; }
     public string? ParentId { get; init; }
 }
@@ -71,8 +73,11 @@ public sealed record UpdateTaskRequest
     public long? Position { get; init; }
 }
 
-/// <summary>Body of <c>POST /api/tasks/{id}/{claim|review|reject|complete|cancel|release}</c> (all optional).</summary>
-public sealed record TransitionRequest(string? PrUrl = null, string? Reason = null);
+/// <summary>
+/// Body of <c>POST /api/tasks/{id}/{claim|review|reject|complete|cancel|release}</c> (all optional). A machine may pass
+/// the <c>epoch</c> it leased the task with: the transition then applies only if the task is still at that epoch.
+/// </summary>
+public sealed record TransitionRequest(string? PrUrl = null, string? Reason = null, long? Epoch = null);
 
 public sealed record ActivityDto(
     string Id,

@@ -1,17 +1,60 @@
+using AgentKanban.Contracts;
+using AgentKanban.Server.Api;
+using AgentKanban.Server.Auth;
+using AgentKanban.Server.Data;
+using AgentKanban.Server.Http;
+using AgentKanban.Server.Leases;
+using AgentKanban.Server.Storage;
+using AgentKanban.Server.Streams;
+using Microsoft.Extensions.Logging;
+
 namespace AgentKanban.Server;
 
 /// <summary>Entry points the CLI uses to host the board server (<c>ak server</c>, <c>ak up</c>).</summary>
 public static class ServerHost
 {
-    /// <summary>Builds the web application: storage opened and migrated, endpoints mapped, not yet started.</summary>
+    /// <summary>
+    /// Builds the web application: services wired and endpoints mapped. Storage is migrated (and the admin user
+    /// created on an empty store) during <c>StartAsync</c>, before the server listens.
+    /// </summary>
     public static WebApplication Build(ServerOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var time = timeProvider ?? TimeProvider.System;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Urls);
-        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
+        // Per-request framework logs cost more than a transition; keep the framework to warnings.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default));
+
+        // Storage first: its hosted service migrates before anything else starts.
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(new ServerClock(time));
+        builder.Services.AddSingleton<IStorageEngine>(sp => CreateStorage(options, sp.GetService<IEventSignal>(), time));
+        builder.Services.AddHostedService<StorageStartup>();
+        builder.Services.AddSingleton<Authenticator>();
+        builder.Services.AddSingleton<Mutations>();
+        builder.Services.AddSingleton<LeaseSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseSweeper>());
+        builder.Services.AddEventStreams();
+
         var app = builder.Build();
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseMiddleware<RequestGuardMiddleware>();
+        app.UseMiddleware<AuthenticationMiddleware>();
+
         app.MapGet("/healthz", () => Results.Ok());
+        app.MapUsersApi();
+        app.MapBoardsApi();
+        app.MapRepositoriesApi();
+        app.MapAgentsApi();
+        app.MapTasksApi();
+        app.MapTaskTransitionsApi();
+        app.MapMachinesApi();
+        app.MapSessionsApi();
+        app.MapEventStreams();
         return app;
     }
 
@@ -32,4 +75,9 @@ public static class ServerHost
         await app.StopAsync(CancellationToken.None);
         return 0;
     }
+
+    private static IStorageEngine CreateStorage(ServerOptions options, IEventSignal? signal, TimeProvider time) =>
+        string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? new SqliteStorageEngine(options.DataDir, signal, time)
+            : new PostgresStorageEngine(options.ConnectionString, signal, time);
 }

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace AgentKanban.Benchmarks.Server;
+
+/// <summary>
+/// End-to-end transitions throughput through the real HTTP API on loopback (a benchmark, not a test). Each task goes
+/// claim (worker session JWT) → review (worker session JWT) → complete (user token): three compare-and-set transitions.
+/// Run: <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --transitions [--engine sqlite|postgres|both]
+/// [--tasks 3000] [--concurrency 32] [--pg "Host=…"]</c>. Tasks, leases and sessions are prepared before the clock starts.
+/// </summary>
+public static class TransitionsHarness
+{
+    /// <summary>True when <paramref name="args"/> select this harness.</summary>
+    public static bool Handles(string[] args) => args is ["--transitions", ..];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var engines = new[] { "sqlite", "postgres" };
+        var tasks = 3000;
+        var concurrency = 32;
+        var postgres = BenchServer.DefaultPostgres;
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--engine" when i + 1 < args.Length:
+                    engines = args[++i] == "both" ? engines : [args[i]];
+                    break;
+                case "--tasks" when i + 1 < args.Length:
+                    tasks = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--concurrency" when i + 1 < args.Length:
+                    concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--pg" when i + 1 < args.Length:
+                    postgres = args[++i];
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'");
+                    return 2;
+            }
+        }
+
+        foreach (var engine in engines)
+        {
+            await RunEngineAsync(engine, tasks, concurrency, postgres);
+        }
+
+        return 0;
+    }
+
+    private static async Task RunEngineAsync(string engine, int taskCount, int concurrency, string postgres)
+    {
+        await using var server = await BenchServer.StartAsync(engine, postgres);
+        var tenant = await server.CreateTenantAsync();
+        var prepared = new ConcurrentBag<PreparedTask>();
+        var setup = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, taskCount, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, _) => prepared.Add(await server.PrepareTaskAsync(tenant)));
+        Console.WriteLine($"[{engine}] prepared {taskCount} tasks (create + lease + session) in {setup.Elapsed.TotalSeconds:F1} s");
+
+        // Warm-up: JIT and connection pools, on a few tasks outside the measurement.
+        var queue = new ConcurrentQueue<PreparedTask>(prepared);
+        await DriveAsync(server, tenant, queue, Math.Min(200, taskCount / 10), concurrency, new ConcurrentBag<double>());
+
+        var latencies = new ConcurrentBag<double>();
+        var remaining = queue.Count;
+        var clock = Stopwatch.StartNew();
+        var failures = await DriveAsync(server, tenant, queue, remaining, concurrency, latencies);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var transitions = latencies.Count;
+        var sorted = latencies.Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[{engine}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients: " +
+            $"{transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; failures {failures}"));
+    }
+
+    private static async Task<int> DriveAsync(BenchServer server, Tenant tenant, ConcurrentQueue<PreparedTask> queue, int count, int concurrency, ConcurrentBag<double> latencies)
+    {
+        var failures = 0;
+        var taken = 0;
+        await Parallel.ForAsync(0, concurrency, async (_, _) =>
+        {
+            while (Interlocked.Increment(ref taken) <= count && queue.TryDequeue(out var task))
+            {
+                var token = server.SignSessionToken(task);
+                foreach (var (verb, bearer) in new[] { ("claim", token), ("review", token), ("complete", tenant.UserToken) })
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    if (!await server.TransitionAsync(task.TaskId, verb, bearer))
+                    {
+                        Interlocked.Increment(ref failures);
+                        break;
+                    }
+
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+        });
+        return failures;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}

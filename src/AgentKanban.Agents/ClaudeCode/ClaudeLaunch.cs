@@ -1,0 +1,45 @@
+namespace AgentKanban.Agents.ClaudeCode;
+
+/// <summary>How the prompt reaches the CLI.</summary>
+public enum PromptDelivery
+{
+    /// <summary>As the last command-line argument (after <c>--</c>), or on standard input when too long for one argument.</summary>
+    Auto,
+    /// <summary>Always as the last command-line argument.</summary>
+    Argument,
+    /// <summary>As one <c>--input-format stream-json</c> user message on standard input, which is then closed.</summary>
+    StreamJsonStdin,
+}
+
+/// <summary>Everything needed to start (or resume) one Claude Code run.</summary>
+public sealed record ClaudeLaunch
+{
+    /// <summary>The task prompt, or the resume message. Never empty: the API refuses an empty turn.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>
+    /// A new run: the session id chosen up front (a UUID), passed as <c>--session-id</c> so the daemon knows the
+    /// provider's id before the process prints anything. A resume: the stored resume token, passed as <c>--resume</c>.
+    /// </summary>
+    public required string SessionId { get; init; }
+
+    public bool Resume { get; init; }
+
+    public string? Model { get; init; }
+
+    /// <summary>Our work protocol, appended to Claude Code's own system prompt — on resume too, so it is never lost.</summary>
+    public string? AppendSystemPrompt { get; init; }
+
+    public ClaudePermissions Permissions { get; init; } = ClaudePermissions.Default;
+
+    public PromptDelivery Delivery { get; init; } = PromptDelivery.Auto;
+
+    /// <summary>The executable: <c>claude</c> (found on the agent's PATH) or a full path.</summary>
+    public string Executable { get; init; } = "claude";
+
+    /// <summary>Extra arguments placed before the prompt (for options this builder does not know).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+}
+
+/// <summary>A ready command: what to run, its arguments, and what to write to its standard input (null: nothing, stdin is empty).</summary>
+public sealed record ClaudeCommand(string Executable, IReadOnlyList<string> Arguments, byte[]? StandardInput);

@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace AgentKanban.Cli.Api;
+
+/// <summary>Reads Server-Sent Events frames from a text stream (comments and <c>retry:</c> are skipped).</summary>
+public static class SseReader
+{
+    public static async IAsyncEnumerable<SseFrame> ReadAsync(TextReader reader, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        string? id = null;
+        string? type = null;
+        var data = new StringBuilder();
+        var hasData = false;
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (hasData)
+                {
+                    yield return new SseFrame(id, type, data.ToString());
+                }
+
+                type = null;
+                data.Clear();
+                hasData = false;
+                continue;
+            }
+
+            if (line[0] == ':')
+            {
+                continue; // keep-alive comment
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? "" : line[(colon + 1)..];
+            if (value.StartsWith(' '))
+            {
+                value = value[1..];
+            }
+
+            switch (field)
+            {
+                case "id":
+                    id = value;
+                    break;
+                case "event":
+                    type = value;
+                    break;
+                case "data":
+                    if (hasData)
+                    {
+                        data.Append('\n');
+                    }
+
+                    data.Append(value);
+                    hasData = true;
+                    break;
+                default:
+                    break; // retry: and unknown fields
+            }
+        }
+    }
+}

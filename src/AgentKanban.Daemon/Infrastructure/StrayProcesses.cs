@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace AgentKanban.Daemon.Infrastructure;
+
+/// <summary>
+/// Finds and kills agent processes a previous daemon left behind (a daemon killed with SIGKILL cannot take its
+/// children along). An agent is recognised by <c>AK_SESSION_ID=&lt;id&gt;</c> in its environment, read from
+/// <c>/proc</c>, so a recycled pid is never mistaken for one; its whole process group is stopped
+/// (SIGTERM, a short grace, SIGKILL). Without this, a session resumed after a restart could run twice.
+/// </summary>
+public static partial class StrayProcesses
+{
+    private const int SigTerm = 15;
+    private const int SigKill = 9;
+
+    /// <summary>Every process whose environment names one of <paramref name="serverSessionIds"/>, keyed by that id.</summary>
+    public static IReadOnlyDictionary<string, List<int>> Find(IReadOnlySet<string> serverSessionIds)
+    {
+        ArgumentNullException.ThrowIfNull(serverSessionIds);
+        var found = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        if (serverSessionIds.Count == 0 || !Directory.Exists("/proc"))
+        {
+            return found;
+        }
+
+        var self = Environment.ProcessId;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == self)
+            {
+                continue;
+            }
+
+            var id = SessionIdOf(pid);
+            if (id is not null && serverSessionIds.Contains(id))
+            {
+                if (!found.TryGetValue(id, out var list))
+                {
+                    found[id] = list = [];
+                }
+
+                list.Add(pid);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Stops the processes (and their process groups when they lead one). Returns how many were signalled.</summary>
+    public static async Task<int> KillAsync(IReadOnlyList<int> pids, TimeSpan grace, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pids);
+        var targets = pids.Select(pid => GroupOf(pid) == pid ? -pid : pid).Distinct().ToArray();
+        var signalled = targets.Count(target => Kill(target, SigTerm) == 0);
+        var deadline = timeProvider.GetUtcNow() + grace;
+        while (targets.Any(Alive) && timeProvider.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), timeProvider, cancellationToken);
+        }
+
+        foreach (var target in targets.Where(Alive))
+        {
+            Kill(target, SigKill);
+        }
+
+        return signalled;
+    }
+
+    private static bool Alive(int target) => Kill(target, 0) == 0;
+
+    /// <summary>The <c>AK_SESSION_ID</c> in the process's environment, or null (not ours, gone, or not readable).</summary>
+    private static string? SessionIdOf(int pid)
+    {
+        byte[] environ;
+        try
+        {
+            environ = File.ReadAllBytes($"/proc/{pid}/environ");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var prefix = "AK_SESSION_ID="u8;
+        var span = environ.AsSpan();
+        while (!span.IsEmpty)
+        {
+            var end = span.IndexOf((byte)0);
+            var entry = end < 0 ? span : span[..end];
+            if (entry.StartsWith(prefix))
+            {
+                return Encoding.UTF8.GetString(entry[prefix.Length..]);
+            }
+
+            span = end < 0 ? [] : span[(end + 1)..];
+        }
+
+        return null;
+    }
+
+    /// <summary>The process group id (field 5 of <c>/proc/pid/stat</c>), or 0 when unknown.</summary>
+    private static int GroupOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) is in parentheses and may contain spaces: parse after the last ')'.
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return rest.Length > 2 && int.TryParse(rest[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group) ? group : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

@@ -1,0 +1,238 @@
+using AgentKanban.Core.Policies;
+using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Runtimes;
+using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Store;
+using Microsoft.Extensions.Logging;
+
+namespace AgentKanban.Daemon.Loop;
+
+/// <summary>What continuing a session did (the recovery pass counts these).</summary>
+public enum ContinueOutcome
+{
+    /// <summary>An agent runs again for it (resumed in place, or a preparation finished).</summary>
+    Resumed,
+    PreparingContinued,
+    /// <summary>In review, kept as it is.</summary>
+    KeptInReview,
+    /// <summary>Waits for its resume time (rate limit window, runtime pause).</summary>
+    Waiting,
+    /// <summary>Its task is gone or it could not go on: it is being cleaned up.</summary>
+    CleanedUp,
+    /// <summary>The server could not be asked, or no slot is free: tried again later.</summary>
+    Later,
+}
+
+/// <summary>
+/// Continues a session nobody in this process is working on: after a restart (the recovery pass), when its
+/// resume time comes (rate limit reset, backoff), or when the reconcile pass finds an active session with no
+/// agent. Every decision asks the server whether the task is still the session's first (fencing by epoch).
+/// </summary>
+public sealed class SessionContinuer(
+    SessionStore store,
+    SessionEndings endings,
+    SessionStarter starter,
+    SessionCleaner cleaner,
+    SessionSupervisor supervisor,
+    RuntimeGate gate,
+    SlotReservations slots,
+    BoardApiClient api,
+    DaemonContext context,
+    TimeProvider timeProvider,
+    ILogger<SessionContinuer> logger)
+{
+    public async Task<ContinueOutcome> ContinueAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(claim);
+        try
+        {
+            return session.State switch
+            {
+                SessionState.Preparing => await ContinuePreparingAsync(session, claim, stopping),
+                SessionState.Active => await ContinueActiveAsync(session, claim, stopping),
+                SessionState.RateLimited or SessionState.Suspended or SessionState.InReview => await ResumeWaitingAsync(session, claim, stopping),
+                SessionState.Completing => await cleaner.CleanAsync(session, stopping) ? ContinueOutcome.CleanedUp : ContinueOutcome.Later,
+                _ => ContinueOutcome.CleanedUp,
+            };
+        }
+        catch (PrepareException e)
+        {
+            return await FailAsync(session, e, stopping);
+        }
+    }
+
+    private async Task<ContinueOutcome> ContinuePreparingAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
+    {
+        var check = await CheckAsync(session, stopping);
+        switch (check.Standing)
+        {
+            case TaskStanding.Ours:
+                session = await starter.RenewLeaseAsync(session, stopping);
+                await starter.ContinuePreparingAsync(session, claim, stopping);
+                return ContinueOutcome.PreparingContinued;
+            case TaskStanding.Unknown:
+                return ContinueOutcome.Later;
+            default:
+                // Nothing ran yet: end it; a fresh dispatch takes the task if it is still to be done.
+                await endings.ApplyAsync(session, SessionState.Preparing, new RunVerdict(SessionTrigger.TaskGone, check.Reason, false), TaskView.Gone, stopping);
+                return ContinueOutcome.CleanedUp;
+        }
+    }
+
+    /// <summary>
+    /// An active session without an agent here: the daemon died (or the run's supervision failed). Kill whatever
+    /// is left of its process group, then resume it in place if the task is still its own.
+    /// </summary>
+    private async Task<ContinueOutcome> ContinueActiveAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
+    {
+        await KillStraysAsync(session, stopping);
+
+        // The run was rate limited (its resume time is recorded) or its runtime is paused: resuming now would only
+        // hit the limit again. It waits for the window like any rate-limited session.
+        var now = timeProvider.GetUtcNow();
+        if ((session.ResumeAfter is { } due && due > now) || gate.ActivePause(session.Runtime) is not null)
+        {
+            await endings.ApplyAsync(session, SessionState.Active,
+                new RunVerdict(SessionTrigger.EndedRateLimited, "rate limited when the daemon stopped", false), TaskView.Unknown, stopping);
+            return ContinueOutcome.Waiting;
+        }
+
+        var check = await CheckAsync(session, stopping);
+        switch (check.Standing)
+        {
+            case TaskStanding.Ours or TaskStanding.Reclaimable:
+                if (check.Task?.Status == "todo")
+                {
+                    session = await starter.RenewLeaseAsync(session, stopping);
+                }
+
+                session = await starter.EnsureReadyAsync(session, stopping);
+                DaemonLog.Resuming(logger, session.Id, session.TaskId, session.State.ToName());
+                starter.Launch(session, Prompts.RestartResume, claim, stopping);
+                return ContinueOutcome.Resumed;
+            case TaskStanding.InReview:
+                await endings.ApplyAsync(session, SessionState.Active, new RunVerdict(SessionTrigger.EndedInReview, check.Reason, false), TaskView.InReview, stopping);
+                return ContinueOutcome.KeptInReview;
+            case TaskStanding.Gone:
+                await endings.ApplyAsync(session, SessionState.Active, new RunVerdict(SessionTrigger.TaskGone, check.Reason, false), TaskView.Gone, stopping);
+                return ContinueOutcome.CleanedUp;
+            default:
+                return ContinueOutcome.Later;
+        }
+    }
+
+    /// <summary>A waiting session whose resume time came (rule 2), or an in-review session whose task was rejected.</summary>
+    private async Task<ContinueOutcome> ResumeWaitingAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (session.ResumeAfter is { } due && due > now)
+        {
+            return ContinueOutcome.Waiting;
+        }
+
+        // The runtime's pause wins over an earlier resume time (another session may have hit a longer window).
+        if (gate.ActivePause(session.Runtime) is { } pause)
+        {
+            await endings.PostponeAsync(session, RateLimitPolicy.EffectiveUntil(pause.Pause, now), $"runtime {session.Runtime} paused by a rate limit", false, stopping);
+            return ContinueOutcome.Waiting;
+        }
+
+        if (!slots.HasRoomFor(session.Runtime))
+        {
+            return ContinueOutcome.Later;
+        }
+
+        var check = await CheckAsync(session, stopping);
+        string prompt;
+        switch (check.Standing)
+        {
+            case TaskStanding.Gone:
+                await endings.ApplyAsync(session, session.State, new RunVerdict(SessionTrigger.TaskGone, check.Reason, false), TaskView.Gone, stopping);
+                return ContinueOutcome.CleanedUp;
+            case TaskStanding.Unknown:
+                await endings.PostponeAsync(session, endings.RetryResumeAt(session), check.Reason, true, stopping);
+                return ContinueOutcome.Later;
+            case TaskStanding.InReview when session.State == SessionState.InReview:
+                // Nothing to resume: the review is still open.
+                await store.UpdateAsync(session.Id, s => s with { ResumeAfter = null, DecidedAt = null }, null, stopping);
+                return ContinueOutcome.KeptInReview;
+            case TaskStanding.Reclaimable:
+                session = await starter.RenewLeaseAsync(session, stopping);
+                prompt = session.NextPrompt ?? Prompts.RestartResume;
+                break;
+            default:
+                if (check.Task?.Status == "todo")
+                {
+                    session = await starter.RenewLeaseAsync(session, stopping);
+                }
+
+                prompt = session.State == SessionState.InReview
+                    ? Prompts.Rejected(check.Task?.Activity?.LastOrDefault(a => a.Action == "rejected")?.Detail)
+                    : session.NextPrompt ?? Prompts.RestartResume;
+                break;
+        }
+
+        session = await starter.EnsureReadyAsync(session, stopping);
+        var from = session.State;
+        var resumed = await store.TransitionAsync(session.Id, from, SessionTrigger.Resume,
+            s => s with { ResumeAfter = null, DecidedAt = null, NextPrompt = null, LastReason = null },
+            (tx, s) => tx.SetWhyAsync(s.TaskId, $"running on machine {context.MachineName} (session {s.ShortId})", CancellationToken.None),
+            stopping);
+        if (!resumed.Applied)
+        {
+            DaemonLog.TransitionNotApplied(logger, session.Id, nameof(SessionTrigger.Resume), resumed.Status.ToString(), resumed.Message);
+            return ContinueOutcome.Later;
+        }
+
+        // Active is durable before the spawn: a process that exits at once still finds the session active.
+        DaemonLog.Resuming(logger, session.Id, session.TaskId, from.ToName());
+        starter.Launch(resumed.Session!, prompt, claim, stopping);
+        return ContinueOutcome.Resumed;
+    }
+
+    private async Task<ContinueOutcome> FailAsync(SessionRecord session, PrepareException e, CancellationToken stopping)
+    {
+        DaemonLog.PrepareFailed(logger, session.Id, session.TaskId, e.Kind.ToString(), e.Message);
+        var current = await store.GetAsync(session.Id, stopping) ?? session;
+        if (e.Kind == PrepareFailure.Transient && current.State.WaitsForResumeTime() || current.State == SessionState.InReview)
+        {
+            // A waiting session stays waiting; it only moves its resume time.
+            await endings.PostponeAsync(current, endings.RetryResumeAt(current), e.Message, true, stopping);
+            return ContinueOutcome.Later;
+        }
+
+        if (e.Kind == PrepareFailure.Transient && current.State == SessionState.Active)
+        {
+            // Left active: the reconcile pass tries again (nothing of the agent's work is touched).
+            return ContinueOutcome.Later;
+        }
+
+        // Ending it for good: ask where the task stands, to release it (claimed) or give its lease back (unclaimed).
+        var view = e.Kind == PrepareFailure.Gone ? TaskView.Gone : (await CheckAsync(current, stopping)).ToView();
+        await endings.ApplyAsync(current, current.State, e.ToVerdict(), view, stopping);
+        return ContinueOutcome.CleanedUp;
+    }
+
+    private async Task<TaskCheck> CheckAsync(SessionRecord session, CancellationToken cancellationToken) =>
+        await TaskChecks.CheckAsync(api, session, context.MachineId, timeProvider.GetUtcNow(), cancellationToken);
+
+    private async Task KillStraysAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        if (supervisor.IsRunning(session.Id))
+        {
+            return;
+        }
+
+        var found = StrayProcesses.Find(new HashSet<string>(StringComparer.Ordinal) { session.ServerSessionId });
+        if (found.TryGetValue(session.ServerSessionId, out var pids) && pids.Count > 0)
+        {
+            await StrayProcesses.KillAsync(pids, context.Options.StopGracePeriod, timeProvider, cancellationToken);
+            foreach (var pid in pids)
+            {
+                DaemonLog.StrayKilled(logger, pid, session.Id);
+            }
+        }
+    }
+}

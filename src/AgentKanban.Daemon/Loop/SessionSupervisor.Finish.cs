@@ -1,0 +1,70 @@
+using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Runtimes;
+
+namespace AgentKanban.Daemon.Loop;
+
+public sealed partial class SessionSupervisor
+{
+    /// <summary>
+    /// The process ended: ask the server where the task stands (unless shutting down), classify the run with
+    /// <see cref="RunOutcome"/>, and commit the transition with everything it implies.
+    /// </summary>
+    private async Task FinishAsync(RunningAgent run, AgentExit exit, CancellationToken daemonStopping)
+    {
+        var session = run.Session;
+        var stop = run.StopReason;
+        TaskCheck check;
+        if (stop == RunStop.Shutdown)
+        {
+            // No server round-trip while shutting down: the session stays active and the next start checks the task.
+            check = new TaskCheck(TaskStanding.Unknown, null, "shutting down");
+        }
+        else
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15), timeProvider);
+            check = await TaskChecks.CheckAsync(api, session, context.MachineId, timeProvider.GetUtcNow(), timeout.Token);
+        }
+
+        var facts = new RunFacts(exit.Kind, stop, check.ToView(), run.RateLimited, run.Failure, run.ResultIsError);
+        var verdict = RunOutcome.Classify(facts);
+        if (check.Standing == TaskStanding.Reclaimable && verdict.Trigger == SessionTrigger.FailedTransient)
+        {
+            verdict = verdict with { Reason = check.Reason };
+        }
+        else if (verdict.Trigger is SessionTrigger.FailedTerminal or SessionTrigger.FailedTransient && DescribeFailure(run, exit) is { } detail)
+        {
+            verdict = verdict with { Reason = $"{verdict.Reason}: {detail}" };
+        }
+
+        var result = await endings.ApplyAsync(session, SessionState.Active, verdict, facts.Task, CancellationToken.None);
+        var ended = result.Session ?? session;
+        DaemonLog.AgentEnded(logger, session.Id, session.TaskId, Describe(exit), ended.State.ToName(), verdict.Reason);
+        if (result.Applied)
+        {
+            RunEnded?.Invoke(ended);
+        }
+
+        daemonStopping.ThrowIfCancellationRequested();
+    }
+
+    private static string? DescribeFailure(RunningAgent run, AgentExit exit)
+    {
+        var detail = run.FailureDetail ?? exit.ErrorTail;
+        if (string.IsNullOrWhiteSpace(detail))
+        {
+            return null;
+        }
+
+        detail = detail.Trim().ReplaceLineEndings(" ");
+        return detail.Length > 300 ? detail[..300] + "…" : detail;
+    }
+
+    private static string Describe(AgentExit exit) => exit.Kind switch
+    {
+        RunExit.Clean => "exit 0",
+        RunExit.ExitCode => $"exit {exit.ExitCode}",
+        RunExit.Signal => $"signal {exit.Signal}",
+        RunExit.SpawnFailed => "not started",
+        _ => exit.Kind.ToString(),
+    };
+}

@@ -1,0 +1,308 @@
+using System.Collections.Concurrent;
+using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Outbox;
+using AgentKanban.Daemon.Runtimes;
+using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Store;
+using Microsoft.Extensions.Logging;
+
+namespace AgentKanban.Daemon.Loop;
+
+/// <summary>
+/// Runs agent processes for sessions that are already <see cref="SessionState.Active"/> in the store (the
+/// state is committed BEFORE the spawn, so a crash at any instant leaves a session the recovery pass resumes).
+/// Routes the agent's events (rate limits to the policy and the store, text and usage to the outbox), watches
+/// for stalls and timeouts, and when the process ends classifies the run and applies the transition.
+/// </summary>
+public sealed partial class SessionSupervisor(
+    SessionStore store,
+    SessionEndings endings,
+    RuntimeGate gate,
+    OutboxDeliverer outbox,
+    BoardApiClient api,
+    IReadOnlyDictionary<string, IAgentLauncher> launchers,
+    DaemonContext context,
+    TimeProvider timeProvider,
+    ILogger<SessionSupervisor> logger)
+{
+    private readonly ConcurrentDictionary<string, RunningAgent> _running = new(StringComparer.Ordinal);
+
+    /// <summary>A run ended and its transition committed (a slot is free; the loop re-plans).</summary>
+    public event Action<SessionRecord>? RunEnded;
+
+    /// <summary>An agent process was started (benchmarks measure dispatch latency to this instant).</summary>
+    public event Action<SessionRecord, int>? ProcessStarted;
+
+    public int RunningCount => _running.Count;
+
+    public bool IsRunning(string sessionId) => _running.ContainsKey(sessionId);
+
+    public int RunningOn(string runtime) => _running.Values.Count(r => r.Session.Runtime == runtime);
+
+    /// <summary>
+    /// Starts the agent for <paramref name="session"/> (committed <see cref="SessionState.Active"/>), in the
+    /// background: it continues the provider's conversation with <paramref name="resumePrompt"/> when there is one
+    /// to continue, and otherwise starts it with the task prompt. Takes over <paramref name="claim"/> and releases
+    /// it when the run's end is committed.
+    /// </summary>
+    public void Start(SessionRecord session, string resumePrompt, SessionClaims.Claim claim, CancellationToken daemonStopping)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(claim);
+        var run = new RunningAgent(session, timeProvider.GetUtcNow());
+        if (!_running.TryAdd(session.Id, run))
+        {
+            claim.Dispose();
+            throw new InvalidOperationException($"session {session.Id} is already running");
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RunAsync(run, resumePrompt, daemonStopping);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !daemonStopping.IsCancellationRequested)
+            {
+                // The session stays Active in the store; the reconcile pass resumes it. Nothing is lost.
+                DaemonLog.RunFailed(logger, session.Id, e);
+            }
+            finally
+            {
+                _running.TryRemove(session.Id, out _);
+                claim.Dispose();
+                run.Ended.TrySetResult();
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>Asks a running agent to stop (task gone, shutdown); the run then ends and is classified with that reason.</summary>
+    public void RequestStop(string sessionId, RunStop reason)
+    {
+        if (_running.TryGetValue(sessionId, out var run))
+        {
+            Stop(run, reason);
+        }
+    }
+
+    /// <summary>
+    /// First stage of shutdown: agents with no tool call in flight stop now; the others stop as soon as their
+    /// current tool call returns. Their sessions stay active and resume in place on the next start.
+    /// </summary>
+    public void BeginDrain()
+    {
+        foreach (var run in _running.Values)
+        {
+            run.DrainRequested = true;
+            if (run.ToolsInFlight == 0)
+            {
+                Stop(run, RunStop.Shutdown);
+            }
+        }
+    }
+
+    /// <summary>Second stage: stop every agent now.</summary>
+    public int AbortAll()
+    {
+        var count = 0;
+        foreach (var run in _running.Values)
+        {
+            Stop(run, RunStop.Shutdown);
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Completes when no agent runs any more (or the token fires).</summary>
+    public async Task WhenAllEndedAsync(CancellationToken cancellationToken)
+    {
+        while (!_running.IsEmpty)
+        {
+            var pending = _running.Values.Select(r => r.Ended.Task).ToArray();
+            await Task.WhenAll(pending).WaitAsync(cancellationToken);
+        }
+    }
+
+    private void Stop(RunningAgent run, RunStop reason)
+    {
+        if (!run.TrySetStop(reason))
+        {
+            return;
+        }
+
+        DaemonLog.Stopping(logger, run.Session.Id, reason.ToString());
+        if (run.Process is { } process)
+        {
+            _ = StopProcessAsync(run, process);
+        }
+    }
+
+    private async Task StopProcessAsync(RunningAgent run, IAgentProcess process)
+    {
+        try
+        {
+            await process.StopAsync(context.Options.StopGracePeriod, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            DaemonLog.RunFailed(logger, run.Session.Id, e);
+        }
+    }
+
+    private async Task RunAsync(RunningAgent run, string resumePrompt, CancellationToken daemonStopping)
+    {
+        var session = run.Session;
+        var launched = await store.UpdateAsync(session.Id, s => s with
+        {
+            Launches = s.Launches + 1,
+            // A conversation the provider never confirmed cannot be resumed; an id that may have been half used
+            // is not reused either: start fresh under a new one (chosen and stored before the spawn).
+            ProviderSessionId = s.ResumeToken is null && s.Launches > 0 ? Guid.NewGuid().ToString() : s.ProviderSessionId,
+            RunCostMicroUsd = 0,
+            ResumeAfter = null,
+            DecidedAt = null,
+            Pid = null,
+        }, null, CancellationToken.None) ?? session;
+        run.Session = launched;
+        var prompt = launched.ResumeToken is not null
+            ? resumePrompt
+            : launched.TaskPrompt ?? throw new InvalidOperationException($"session {session.Id} has no task prompt");
+
+        IAgentProcess process;
+        try
+        {
+            process = StartProcess(launched, prompt);
+        }
+        catch (Exception e) when (e is AgentLaunchException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            DaemonLog.SpawnFailed(logger, session.Id, e.Message);
+            run.FailureDetail = e.Message;
+            await FinishAsync(run, new AgentExit(RunExit.SpawnFailed, null, null, e.Message), daemonStopping);
+            return;
+        }
+
+        await using (process)
+        {
+            run.Process = process;
+            run.Session = await store.UpdateAsync(session.Id, s => s with { Pid = process.ProcessId }, null, CancellationToken.None) ?? run.Session;
+            // Crash point: the process runs and its pid is stored; a restart kills it and resumes the session in place.
+            store.Database.CrashPoints.Reached(CrashPoint.ProcessSpawned);
+            DaemonLog.AgentStarted(logger, session.Id, session.TaskId, process.ProcessId, launched.ResumeToken is not null ? "resume" : "new");
+            ProcessStarted?.Invoke(run.Session, process.ProcessId);
+
+            // A stop requested before the process existed (shutdown raced the spawn) applies now.
+            if (run.StopReason != RunStop.None)
+            {
+                _ = StopProcessAsync(run, process);
+            }
+
+            using var runEnded = new CancellationTokenSource();
+            var watchdog = WatchAsync(run, runEnded.Token);
+            var pump = PumpAsync(run, process, runEnded.Token);
+            var exit = await process.WaitForExitAsync(CancellationToken.None);
+
+            // The stream normally ends with the process; a helper that inherited the pipe can keep it open.
+            // Give the reader a moment, then stop reading and take the rest of the process group down.
+            if (await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(5), timeProvider, CancellationToken.None)) != pump)
+            {
+                await runEnded.CancelAsync();
+                await process.StopAsync(TimeSpan.Zero, CancellationToken.None);
+            }
+
+            await runEnded.CancelAsync();
+            await SwallowAsync(pump);
+            await SwallowAsync(watchdog);
+            await FinishAsync(run, exit, daemonStopping);
+        }
+    }
+
+    private IAgentProcess StartProcess(SessionRecord session, string prompt)
+    {
+        if (!launchers.TryGetValue(session.Runtime, out var launcher))
+        {
+            throw new AgentLaunchException($"runtime {session.Runtime} is not supported by this daemon");
+        }
+
+        var executable = context.Runtimes.ExecutableFor(session.Runtime)
+            ?? throw new AgentLaunchException($"runtime {session.Runtime} is not installed on this machine");
+        if (session.Workspace is null || !Directory.Exists(session.Workspace))
+        {
+            throw new AgentLaunchException($"the session's workspace {session.Workspace ?? "(none)"} does not exist");
+        }
+
+        var environment = AgentEnvironment.Build(context.Environment, session, context.Server, context.MachineKey, context.AkDirectory);
+        return launcher.Start(new AgentLaunchSpec(
+            session.Runtime,
+            executable,
+            session.Workspace,
+            prompt,
+            session.ProviderSessionId,
+            session.ResumeToken,
+            session.Model,
+            session.PermissionMode ?? context.Options.DefaultPermissionMode,
+            session.SystemPrompt ?? string.Empty,
+            environment));
+    }
+
+    private async Task PumpAsync(RunningAgent run, IAgentProcess process, CancellationToken cancellationToken)
+    {
+        await foreach (var output in process.ReadAsync(cancellationToken))
+        {
+            run.Touch(timeProvider.GetUtcNow());
+            if (output.Event is { } agentEvent)
+            {
+                await HandleEventAsync(run, agentEvent, cancellationToken);
+            }
+            else if (output.SkippedLine is { } reason)
+            {
+                DaemonLog.LineSkipped(logger, run.Session.Id, reason);
+            }
+        }
+    }
+
+    /// <summary>The stall watchdog and the task timeout.</summary>
+    private async Task WatchAsync(RunningAgent run, CancellationToken cancellationToken)
+    {
+        var stall = context.Options.StallTimeout;
+        var timeout = context.Options.TaskTimeout;
+        if (stall <= TimeSpan.Zero && timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = timeProvider.GetUtcNow();
+            var stallAt = stall > TimeSpan.Zero ? run.LastOutputAt + stall : DateTimeOffset.MaxValue;
+            var timeoutAt = timeout > TimeSpan.Zero ? run.StartedAt + timeout : DateTimeOffset.MaxValue;
+            if (now >= timeoutAt)
+            {
+                Stop(run, RunStop.TaskTimeout);
+                return;
+            }
+
+            if (now >= stallAt)
+            {
+                Stop(run, RunStop.StallWatchdog);
+                return;
+            }
+
+            var next = (stallAt < timeoutAt ? stallAt : timeoutAt) - now;
+            await Task.Delay(next < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next, timeProvider, cancellationToken);
+        }
+    }
+
+    private static async Task SwallowAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+            // Reading stopped on purpose.
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using AgentKanban.Contracts;
+using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Store;
+
+namespace AgentKanban.Daemon.Loop;
+
+/// <summary>Where a session's task stands as far as this session is concerned.</summary>
+public enum TaskStanding
+{
+    /// <summary>Still this session's (same epoch), todo or in progress.</summary>
+    Ours,
+    /// <summary>Same epoch, in review.</summary>
+    InReview,
+    /// <summary>The lease lapsed (the daemon was away too long) but nobody else took the task: lease it again and go on.</summary>
+    Reclaimable,
+    /// <summary>Deleted, done, cancelled, or re-issued to another session or machine.</summary>
+    Gone,
+    /// <summary>The server could not be asked.</summary>
+    Unknown,
+}
+
+public sealed record TaskCheck(TaskStanding Standing, TaskDto? Task, string Reason)
+{
+    /// <summary>The task as run classification sees it (<see cref="RunOutcome"/>).</summary>
+    public TaskView ToView() => Standing switch
+    {
+        TaskStanding.Ours when Task?.Status == "todo" => TaskView.Unclaimed,
+        TaskStanding.Ours => TaskView.InProgress,
+        TaskStanding.InReview => TaskView.InReview,
+        TaskStanding.Gone => TaskView.Gone,
+        _ => TaskView.Unknown,
+    };
+}
+
+/// <summary>Asks the server whether a session's task is still the session's (fencing by epoch and lease).</summary>
+public static class TaskChecks
+{
+    public static async Task<TaskCheck> CheckAsync(BoardApiClient api, SessionRecord session, string machineId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(session);
+        try
+        {
+            var task = await api.FindTaskAsync(session.TaskId, cancellationToken);
+            return Judge(task, session, machineId, now);
+        }
+        catch (ServerApiException e)
+        {
+            return new TaskCheck(TaskStanding.Unknown, null, "server unreachable: " + e.Message);
+        }
+    }
+
+    public static TaskCheck Judge(TaskDto? task, SessionRecord session, string machineId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (task is null)
+        {
+            return new(TaskStanding.Gone, null, "task deleted");
+        }
+
+        switch (task.Status)
+        {
+            case "done":
+                return new(TaskStanding.Gone, task, "task done");
+            case "cancelled":
+                return new(TaskStanding.Gone, task, "task cancelled");
+        }
+
+        if (task.Lease is { } lease && lease.MachineId != machineId && lease.ExpiresAt > now)
+        {
+            return new(TaskStanding.Gone, task, $"task re-issued to machine {lease.MachineId}");
+        }
+
+        if (task.Epoch == session.Epoch)
+        {
+            return task.Status == "in_review"
+                ? new(TaskStanding.InReview, task, "task in review")
+                : new(TaskStanding.Ours, task, "task still held by this session");
+        }
+
+        return task.Status == "todo"
+            ? new(TaskStanding.Reclaimable, task, $"lease lapsed (epoch {session.Epoch} → {task.Epoch}); task is todo again")
+            : new(TaskStanding.Gone, task, $"task re-issued (epoch {session.Epoch} → {task.Epoch})");
+    }
+}

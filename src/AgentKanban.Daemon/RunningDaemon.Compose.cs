@@ -1,0 +1,217 @@
+using System.Collections;
+using AgentKanban.Contracts;
+using AgentKanban.Daemon.Git;
+using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
+using AgentKanban.Daemon.Outbox;
+using AgentKanban.Daemon.Runtimes;
+using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Setup;
+using AgentKanban.Daemon.Store;
+using AgentKanban.Daemon.Workspaces;
+using Microsoft.Extensions.Logging;
+
+namespace AgentKanban.Daemon;
+
+public sealed partial class RunningDaemon
+{
+    /// <summary>Resolves state dir and credentials, registers the machine, opens the store, wires the parts, and starts them.</summary>
+    public static async Task<RunningDaemon> StartAsync(DaemonOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var environment = options.Environment ?? ProcessEnvironment();
+        var timeProvider = TimeProvider.System;
+        var paths = StatePaths.Resolve(options.StateDir, environment);
+        paths.Ensure();
+        var instanceLock = AcquireLock(paths);
+        var loggerFactory = CreateLogging(options, paths, timeProvider);
+        try
+        {
+            var credentials = await Credentials.ResolveAsync(options.Server, options.Token, environment, cancellationToken);
+            var runtimes = RuntimeCatalog.Discover(options.RuntimeExecutables, environment);
+            var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var streamHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var api = new BoardApiClient(http, new Uri(credentials.Server), credentials.Token);
+            var machineName = options.MachineName ?? Environment.MachineName;
+            var template = new RegisterMachineRequest
+            {
+                Name = machineName,
+                Os = $"{Environment.OSVersion.Platform} {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}",
+                Version = typeof(RunningDaemon).Assembly.GetName().Version?.ToString(3),
+            };
+            var identity = await RegisterWithRetryAsync(credentials, paths, api, template, timeProvider, loggerFactory, cancellationToken);
+            var streamApi = new BoardApiClient(streamHttp, new Uri(credentials.Server), identity.MachineKey);
+
+            var crashPoints = CrashPoints.FromEnvironment(environment);
+            var database = await DaemonDatabase.OpenAsync(paths.Database, crashPoints, cancellationToken);
+            var context = new DaemonContext
+            {
+                Options = options,
+                Paths = paths,
+                Server = api.Audience,
+                MachineId = identity.MachineId,
+                MachineName = machineName,
+                MachineKey = identity.MachineKey,
+                Environment = environment,
+                Runtimes = runtimes,
+                AkDirectory = options.AkDirectory ?? AgentEnvironment.AkDirectoryOfThisProcess(),
+            };
+
+            var workspaceOptions = new WorkspaceOptions(paths.Root);
+            var git = new GitRunner(new GitRunnerOptions(), timeProvider, loggerFactory.CreateLogger<GitRunner>());
+            var layout = new WorkspaceLayout(workspaceOptions);
+            var mirrors = new MirrorStore(git, layout, workspaceOptions, timeProvider, loggerFactory.CreateLogger<MirrorStore>());
+            var workspaces = new GitSessionWorkspaces(new WorkspaceManager(git, mirrors, layout, workspaceOptions, loggerFactory.CreateLogger<WorkspaceManager>()));
+
+            var launchers = new Dictionary<string, IAgentLauncher>(StringComparer.Ordinal)
+            {
+                [RuntimeCatalog.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>()),
+            };
+
+            var daemon = Compose(database, api, streamApi, context, workspaces, launchers, timeProvider, loggerFactory);
+            daemon._instanceLock = instanceLock;
+            daemon._disposables.Add(http);
+            daemon._disposables.Add(streamHttp);
+            await daemon.StartPartsAsync(cancellationToken);
+            DaemonLog.Started(daemon._logger, context.MachineId, context.MachineName, context.Server, paths.Root,
+                string.Join(", ", runtimes.Executables.Select(r => $"{r.Key}={(r.Value is null ? "missing" : r.Value)}")));
+            return daemon;
+        }
+        catch
+        {
+            loggerFactory.Dispose();
+            instanceLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Wires the parts over an open store (tests use this with their own launchers and workspaces).</summary>
+    internal static RunningDaemon Compose(
+        DaemonDatabase database,
+        BoardApiClient api,
+        BoardApiClient streamApi,
+        DaemonContext context,
+        ISessionWorkspaces workspaces,
+        IReadOnlyDictionary<string, IAgentLauncher> launchers,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory)
+    {
+        var sessions = new SessionStore(database, timeProvider);
+        var outboxStore = new OutboxStore(database);
+        var notes = new TaskNotesStore(database);
+        var gate = new RuntimeGate(timeProvider);
+        var claims = new SessionClaims();
+        var outbox = new OutboxDeliverer(outboxStore, sessions, api, timeProvider, loggerFactory.CreateLogger<OutboxDeliverer>());
+        var endings = new SessionEndings(sessions, gate, outbox, timeProvider, loggerFactory.CreateLogger<SessionEndings>());
+        var supervisor = new SessionSupervisor(sessions, endings, gate, outbox, api, launchers, context, timeProvider, loggerFactory.CreateLogger<SessionSupervisor>());
+        var slots = new SlotReservations(supervisor, context.Options);
+        var starter = new SessionStarter(sessions, endings, supervisor, workspaces, gate, api, context, claims, timeProvider, loggerFactory.CreateLogger<SessionStarter>());
+        var cleaner = new SessionCleaner(sessions, workspaces, context, timeProvider, loggerFactory.CreateLogger<SessionCleaner>());
+        var continuer = new SessionContinuer(sessions, endings, starter, cleaner, supervisor, gate, slots, api, context, timeProvider, loggerFactory.CreateLogger<SessionContinuer>());
+        var dispatcher = new Dispatcher(api, sessions, outboxStore, outbox, notes, gate, slots, starter, context, timeProvider, loggerFactory.CreateLogger<Dispatcher>());
+        var watcher = new TaskWatcher(sessions, endings, supervisor, claims, api, context, timeProvider);
+        var loop = new DaemonLoop(sessions, continuer, dispatcher, watcher, supervisor, claims, gate, context, timeProvider, loggerFactory.CreateLogger<DaemonLoop>());
+        var heartbeat = new Heartbeat(api, gate, context, timeProvider, loggerFactory.CreateLogger<Heartbeat>());
+        var feed = new WorkFeed(streamApi, watcher, context, timeProvider, loggerFactory.CreateLogger<WorkFeed>());
+
+        // Wake-ups: a changed pause or breaker is reported at once and re-plans the loop; a finished run or
+        // preparation frees a slot; a push may bring work.
+        gate.Changed += heartbeat.Wake;
+        gate.Changed += loop.Wake;
+        supervisor.RunEnded += _ => loop.Wake();
+        dispatcher.PreparationEnded += loop.Wake;
+        feed.Pushed += loop.WorkPushed;
+
+        return new RunningDaemon(context, database, loggerFactory, timeProvider)
+        {
+            Sessions = sessions,
+            Outbox = outboxStore,
+            Notes = notes,
+            Gate = gate,
+            Supervisor = supervisor,
+            Loop = loop,
+            Deliverer = outbox,
+            Heartbeat = heartbeat,
+            Feed = feed,
+            Dispatcher = dispatcher,
+            Pauses = new PauseStore(database),
+            Breakers = new BreakerStore(database),
+        };
+    }
+
+    private static async Task<MachineIdentity> RegisterWithRetryAsync(
+        Credentials credentials, StatePaths paths, BoardApiClient api, RegisterMachineRequest template, TimeProvider timeProvider,
+        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        var logger = loggerFactory.CreateLogger<RunningDaemon>();
+        while (true)
+        {
+            try
+            {
+                return await MachineRegistration.EnsureAsync(credentials, paths, api, template, cancellationToken);
+            }
+            catch (ServerApiException e) when (e.IsTransient)
+            {
+                // The board server is not up yet: keep trying (a daemon started before its server must not give up).
+                DaemonLog.HeartbeatFailed(logger, "cannot register this machine yet: " + e.Message);
+                await Task.Delay(delay, timeProvider, cancellationToken);
+                delay = delay * 2 > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : delay * 2;
+            }
+        }
+    }
+
+    private static ILoggerFactory CreateLogging(DaemonOptions options, StatePaths paths, TimeProvider timeProvider) =>
+        LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Information);
+            builder.AddProvider(new FileLoggerProvider(paths.LogFile, timeProvider));
+            if (options.LogToConsole)
+            {
+                builder.AddSimpleConsole(console =>
+                {
+                    console.SingleLine = true;
+                    console.TimestampFormat = "HH:mm:ss ";
+                });
+            }
+        });
+
+    /// <summary>One daemon per state dir: two would both believe they own the same sessions.</summary>
+    private static FileStream AcquireLock(StatePaths paths)
+    {
+        try
+        {
+            // FileShare.None takes an advisory lock on Unix; the kernel drops it when the process dies (even kill -9).
+            var stream = new FileStream(paths.PidFile, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.None,
+                UnixCreateMode = SecureFiles.FileMode,
+            });
+            stream.SetLength(0);
+            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId + "\n");
+            stream.Write(pid);
+            stream.Flush(flushToDisk: true);
+            return stream;
+        }
+        catch (IOException e)
+        {
+            throw new DaemonSetupException($"another daemon already runs with the state dir {paths.Root}", e);
+        }
+    }
+
+    private static Dictionary<string, string?> ProcessEnvironment()
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string key)
+            {
+                env[key] = entry.Value as string;
+            }
+        }
+
+        return env;
+    }
+}

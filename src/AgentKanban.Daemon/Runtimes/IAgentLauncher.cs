@@ -1,0 +1,68 @@
+using AgentKanban.Core.Events;
+using AgentKanban.Core.Sessions;
+
+namespace AgentKanban.Daemon.Runtimes;
+
+/// <summary>Everything needed to start one agent process for a session.</summary>
+/// <param name="ResumeToken">Non-null: continue that conversation (Claude <c>--resume</c>); null: start <paramref name="ProviderSessionId"/> fresh.</param>
+public sealed record AgentLaunchSpec(
+    string Runtime,
+    string Executable,
+    string WorkingDirectory,
+    string Prompt,
+    string ProviderSessionId,
+    string? ResumeToken,
+    string? Model,
+    string? PermissionMode,
+    string SystemPrompt,
+    IReadOnlyDictionary<string, string?> Environment);
+
+/// <summary>What the agent's output stream produced: an event, or a line that had to be skipped.</summary>
+public readonly record struct AgentOutput(AgentEvent? Event, string? SkippedLine)
+{
+    public static AgentOutput Of(AgentEvent e) => new(e, null);
+
+    public static AgentOutput Skipped(string reason) => new(null, reason);
+}
+
+/// <summary>How the process ended.</summary>
+public sealed record AgentExit(RunExit Kind, int? ExitCode, int? Signal, string? ErrorTail);
+
+/// <summary>A running agent process in its own process group.</summary>
+public interface IAgentProcess : IAsyncDisposable
+{
+    int ProcessId { get; }
+
+    /// <summary>The output as events, until the stream ends (the process exited and the pipe closed) or the token fires.</summary>
+    IAsyncEnumerable<AgentOutput> ReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Completes when the process has exited.</summary>
+    Task<AgentExit> WaitForExitAsync(CancellationToken cancellationToken);
+
+    /// <summary>SIGTERM to the process group, <paramref name="grace"/>, then SIGKILL of the group.</summary>
+    Task StopAsync(TimeSpan grace, CancellationToken cancellationToken);
+}
+
+/// <summary>Starts agent processes for one runtime kind.</summary>
+public interface IAgentLauncher
+{
+    /// <summary>Starts the process; throws <see cref="AgentLaunchException"/> when it cannot be started.</summary>
+    IAgentProcess Start(AgentLaunchSpec spec);
+}
+
+public sealed class AgentLaunchException : Exception
+{
+    public AgentLaunchException()
+    {
+    }
+
+    public AgentLaunchException(string message)
+        : base(message)
+    {
+    }
+
+    public AgentLaunchException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

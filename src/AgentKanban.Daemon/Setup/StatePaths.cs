@@ -1,0 +1,55 @@
+using AgentKanban.Daemon.Infrastructure;
+
+namespace AgentKanban.Daemon.Setup;
+
+/// <summary>
+/// Where the daemon keeps its state: <c>${XDG_STATE_HOME:-~/.local/state}/agent-kanban</c> unless overridden
+/// (<c>--state DIR</c>). The directory is 0700: it holds the machine key and the session keys.
+/// </summary>
+public sealed record StatePaths(string Root)
+{
+    public const string AppFolder = "agent-kanban";
+
+    public string Database => Path.Combine(Root, "daemon.db");
+    public string Logs => Path.Combine(Root, "logs");
+    public string LogFile => Path.Combine(Logs, "daemon.log");
+    public string DeviceIdFile => Path.Combine(Root, "device-id");
+
+    /// <summary>The machine key issued at registration, with the server and machine id it belongs to (0600).</summary>
+    public string MachineFile => Path.Combine(Root, "machine.json");
+
+    public string PidFile => Path.Combine(Root, "daemon.pid");
+
+    public static StatePaths Resolve(string? stateDir, IReadOnlyDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return new StatePaths(Path.GetFullPath(stateDir ?? DefaultRoot(environment)));
+    }
+
+    public static string DefaultRoot(IReadOnlyDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        // The XDG spec says a relative value is invalid and must be ignored.
+        if (environment.TryGetValue("XDG_STATE_HOME", out var xdg) && !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg))
+        {
+            return Path.Combine(xdg, AppFolder);
+        }
+
+        var home = environment.TryGetValue("HOME", out var h) && !string.IsNullOrWhiteSpace(h)
+            ? h
+            : System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
+        if (string.IsNullOrEmpty(home))
+        {
+            throw new DaemonSetupException("cannot find the home directory: set HOME, XDG_STATE_HOME or --state");
+        }
+
+        return Path.Combine(home, ".local", "state", AppFolder);
+    }
+
+    /// <summary>Creates the directories (0700).</summary>
+    public void Ensure()
+    {
+        SecureFiles.EnsurePrivateDirectory(Root);
+        SecureFiles.EnsurePrivateDirectory(Logs);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text;
+using AgentKanban.Contracts;
+using AgentKanban.Core.Tasks;
+using AgentKanban.Server.Auth;
+using AgentKanban.Server.Data;
+using AgentKanban.Server.Http;
+using AgentKanban.Server.Storage;
+using Microsoft.AspNetCore.Routing;
+
+namespace AgentKanban.Server.Api;
+
+/// <summary>
+/// <c>POST /api/tasks/{id}/{claim|review|reject|complete|cancel|release}</c>. The role is checked first (403), then the
+/// change is one compare-and-set UPDATE (<c>WHERE status IN (allowed) [AND epoch = …]</c>); only when it changed nothing
+/// is the row read, to say why (404, 409 stale epoch, 409 naming the current and allowed states).
+/// </summary>
+public static class TaskTransitionsApi
+{
+    public static IEndpointRouteBuilder MapTaskTransitionsApi(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        foreach (var action in TaskActionNames.All)
+        {
+            app.MapPost("/api/tasks/{id}/" + action.ToVerb(), (string id, HttpContext http, Mutations m) => TransitionAsync(action, id, http, m));
+        }
+
+        return app;
+    }
+
+    public static async Task<ApiResult> TransitionAsync(TaskAction action, string id, HttpContext http, Mutations mutations)
+    {
+        var self = http.GetCaller();
+        if (!TaskTransitions.RoleMay(self.Role, action))
+        {
+            return ApiResult.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, TaskTransitions.DescribeForbidden(action, self.Role));
+        }
+
+        TaskGuards.RequireOwnTask(self, id);
+        var body = await RequestBody.ReadAsync(http.Request, ContractsJsonContext.Default.TransitionRequest, optional: true, http.RequestAborted)
+                   ?? new TransitionRequest();
+        var prUrl = action == TaskAction.Review ? Validate.OptionalName("pr_url", body.PrUrl, 2000) : null;
+        var reason = Validate.Text("reason", body.Reason, 10_000);
+        return await mutations.RunAsync(http, (tx, caller, ct) => ApplyAsync(tx, caller, action, id, prUrl, reason, body.Epoch, mutations.Clock.Now(), ct));
+    }
+
+    private static async Task<ApiResult> ApplyAsync(
+        WriteTransaction tx, Caller caller, TaskAction action, string id, string? prUrl, string? reason, long? requestedEpoch,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var allowed = TaskTransitions.AllowedFrom(action);
+        var sql = new StringBuilder("UPDATE tasks SET status = @to, updated_at = @now");
+        var command = tx.Command("");
+        await using (command)
+        {
+            command.Add("@to", TaskTransitions.Target(action).ToName()).Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId);
+            switch (action)
+            {
+                case TaskAction.Claim:
+                    sql.Append(", active_session_id = @session");
+                    command.Add("@session", caller.SessionId);
+                    break;
+                case TaskAction.Review when prUrl is { Length: > 0 }:
+                    sql.Append(", pr_url = @pr");
+                    command.Add("@pr", prUrl);
+                    break;
+                case TaskAction.Complete or TaskAction.Cancel:
+                    // A finished task needs no lease any more.
+                    sql.Append(", lease_machine_id = NULL, lease_expires_at = NULL");
+                    break;
+                case TaskAction.Release:
+                    // Back to todo for another run: the old lease and its sessions are fenced off by the new epoch.
+                    sql.Append(", scheduled_at = NULL, lease_machine_id = NULL, lease_expires_at = NULL, active_session_id = NULL, epoch = epoch + 1");
+                    break;
+            }
+
+            sql.Append(" WHERE id = @id AND owner_id = @o AND status IN (");
+            for (var i = 0; i < allowed.Count; i++)
+            {
+                sql.Append(i == 0 ? "@s0" : $", @s{i}");
+                command.Add($"@s{i}", allowed[i].ToName());
+            }
+
+            sql.Append(')');
+            var fence = caller.IsWorker ? caller.Epoch : requestedEpoch;
+            if (fence is not null)
+            {
+                sql.Append(" AND epoch = @epoch");
+                command.Add("@epoch", fence.Value);
+            }
+
+            if (action == TaskAction.Claim)
+            {
+                sql.Append(" AND assigned_to = @agent");
+                command.Add("@agent", caller.AgentId);
+            }
+
+            command.CommandText = sql.ToString();
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                throw await ExplainAsync(tx, caller, action, id, fence, cancellationToken);
+            }
+        }
+
+        var detail = action switch
+        {
+            TaskAction.Review => prUrl is { Length: > 0 } ? prUrl : null,
+            _ => reason,
+        };
+        var activity = await TaskRows.AddActivityAsync(tx, id, caller.Role.ToName(), caller.ActorId, action.ToActivity(), detail,
+            caller.SessionId, now, cancellationToken);
+        var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, cancellationToken)
+                   ?? throw ApiException.NotFound("task", id);
+        tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
+        tx.AddEvent(ServerEvents.Activity(caller.OwnerId, task, activity));
+        return ApiResult.Ok(task, ContractsJsonContext.Default.TaskDto);
+    }
+
+    /// <summary>The compare-and-set changed nothing: read the row once to tell the caller why.</summary>
+    private static async Task<ApiException> ExplainAsync(
+        WriteTransaction tx, Caller caller, TaskAction action, string id, long? fence, CancellationToken cancellationToken)
+    {
+        await using var command = tx.Command("SELECT status, epoch, assigned_to FROM tasks WHERE id = @id AND owner_id = @o")
+            .Add("@id", id).Add("@o", caller.OwnerId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return ApiException.NotFound("task", Validate.Truncate(id));
+        }
+
+        var statusName = reader.GetString(0);
+        var epoch = reader.GetInt64(1);
+        var assignedTo = reader.GetStringOrNull(2);
+        if (fence is { } expected && expected != epoch)
+        {
+            return TaskGuards.StaleEpoch(expected, epoch);
+        }
+
+        if (!TaskStatusNames.TryParse(statusName, out var status))
+        {
+            return ApiException.Conflict($"task is in an unknown state '{statusName}'");
+        }
+
+        if (!TaskTransitions.AllowedFrom(action).Contains(status))
+        {
+            return ApiException.Conflict(TaskTransitions.DescribeIllegal(action, status), ErrorCodes.IllegalTransition);
+        }
+
+        if (action == TaskAction.Claim && assignedTo != caller.AgentId)
+        {
+            return ApiException.Conflict(assignedTo is null
+                ? "the task is not assigned to any agent; only its assignee can claim it"
+                : "the task is assigned to another agent; only its assignee can claim it");
+        }
+
+        return ApiException.Conflict("the task changed concurrently; read it again and retry");
+    }
+}

@@ -1,0 +1,140 @@
+using AgentKanban.Contracts;
+using AgentKanban.Core.Tasks;
+using AgentKanban.Server.Auth;
+using AgentKanban.Server.Data;
+using AgentKanban.Server.Http;
+using AgentKanban.Server.Storage;
+using Microsoft.AspNetCore.Routing;
+
+namespace AgentKanban.Server.Api;
+
+/// <summary>
+/// The dispatch lease (<c>POST/DELETE /api/tasks/{id}/lease</c>) and the daemon's "why not running" note
+/// (<c>PUT /api/tasks/{id}/why</c>), all machine-only.
+/// </summary>
+public static partial class TasksApi
+{
+    // One compare-and-set: a todo, assigned, unblocked task whose schedule has come, not leased by another machine
+    // (or its lease expired). A new lease bumps the epoch (fencing); the holder asking again only extends it.
+    private const string LeaseSql =
+        "UPDATE tasks SET epoch = CASE WHEN lease_machine_id = @m AND lease_expires_at > @now THEN epoch ELSE epoch + 1 END, " +
+        "lease_machine_id = @m, lease_expires_at = @exp, updated_at = @now " +
+        "WHERE id = @id AND owner_id = @o AND status = @todo AND assigned_to IS NOT NULL " +
+        "AND (scheduled_at IS NULL OR scheduled_at <= @now) " +
+        "AND (lease_machine_id IS NULL OR lease_expires_at <= @now OR lease_machine_id = @m) " +
+        "AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on " +
+        "WHERE d.task_id = tasks.id AND x.status NOT IN (@done, @cancelled)) " +
+        "RETURNING epoch";
+
+    private static void MapLeases(RouteGroupBuilder tasks)
+    {
+        tasks.MapPost("/{id}/lease", LeaseAsync);
+        tasks.MapDelete("/{id}/lease", ReturnLeaseAsync);
+        tasks.MapPut("/{id}/why", WhyAsync);
+    }
+
+    public static Task<ApiResult> LeaseAsync(string id, HttpContext http, Mutations mutations, ServerOptions options)
+    {
+        http.GetCaller().RequireMachine("lease tasks");
+        return mutations.RunAsync(http, async (tx, caller, ct) =>
+        {
+            var now = mutations.Clock.Now();
+            var expires = now + options.LeaseTtl;
+            var epoch = await tx.Command(LeaseSql)
+                .Add("@m", caller.MachineId).Add("@now", now).Add("@exp", expires).Add("@id", id).Add("@o", caller.OwnerId)
+                .Add("@todo", TaskStatusNames.Todo).Add("@done", TaskStatusNames.Done).Add("@cancelled", TaskStatusNames.Cancelled)
+                .ScalarAsync(ct);
+            if (epoch is null)
+            {
+                throw await ExplainLeaseRefusalAsync(tx.Scope, caller, id, now, ct);
+            }
+
+            var task = (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct))!;
+            tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
+            return ApiResult.Ok(new LeaseDto(id, caller.MachineId!, Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture), expires),
+                ContractsJsonContext.Default.LeaseDto);
+        });
+    }
+
+    public static Task<ApiResult> ReturnLeaseAsync(string id, HttpContext http, Mutations mutations)
+    {
+        http.GetCaller().RequireMachine("return leases");
+        return mutations.RunAsync(http, async (tx, caller, ct) =>
+        {
+            var now = mutations.Clock.Now();
+            var changed = await tx.Command(
+                    "UPDATE tasks SET lease_machine_id = NULL, lease_expires_at = NULL, epoch = epoch + 1, updated_at = @now " +
+                    "WHERE id = @id AND owner_id = @o AND lease_machine_id = @m AND status = @todo")
+                .Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId).Add("@m", caller.MachineId).Add("@todo", TaskStatusNames.Todo)
+                .ExecAsync(ct);
+            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
+            if (changed == 0)
+            {
+                throw task.Status != TaskStatusNames.Todo
+                    ? ApiException.Conflict($"task is {task.Status}: only a todo task's lease can be given back (release an in-progress task instead)")
+                    : ApiException.Conflict("this machine holds no lease on the task");
+            }
+
+            tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
+            return ApiResult.Ok(task, ContractsJsonContext.Default.TaskDto);
+        });
+    }
+
+    public static async Task<ApiResult> WhyAsync(string id, HttpContext http, Mutations mutations)
+    {
+        http.GetCaller().RequireMachine("report why a task is waiting");
+        var body = await RequestBody.ReadAsync(http.Request, ContractsJsonContext.Default.WhyRequest, optional: false, http.RequestAborted);
+        var reason = Validate.Text("reason", body!.Reason, 2000);
+        return await mutations.RunAsync(http, async (tx, caller, ct) =>
+        {
+            var now = mutations.Clock.Now();
+            var changed = await tx.Command("UPDATE tasks SET why = @r, why_at = @now WHERE id = @id AND owner_id = @o")
+                .Add("@r", string.IsNullOrWhiteSpace(reason) ? null : reason).Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId)
+                .ExecAsync(ct);
+            if (changed == 0)
+            {
+                throw ApiException.NotFound("task", Validate.Truncate(id));
+            }
+
+            var task = (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct))!;
+            tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
+            return ApiResult.Ok(task, ContractsJsonContext.Default.TaskDto);
+        });
+    }
+
+    private static async Task<ApiException> ExplainLeaseRefusalAsync(DbScope db, Caller caller, string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var task = await TaskRows.GetAsync(db, caller.OwnerId, id, now, cancellationToken);
+        if (task is null)
+        {
+            return ApiException.NotFound("task", Validate.Truncate(id));
+        }
+
+        if (task.Status != TaskStatusNames.Todo)
+        {
+            return ApiException.Conflict($"task is {task.Status}: only todo tasks can be leased", ErrorCodes.IllegalTransition);
+        }
+
+        if (task.AssignedTo is null)
+        {
+            return ApiException.Conflict("task is not assigned to an agent");
+        }
+
+        if (task.Blocked)
+        {
+            return ApiException.Conflict("task is blocked by unfinished dependencies");
+        }
+
+        if (task.ScheduledAt > now)
+        {
+            return ApiException.Conflict($"task is scheduled for {task.ScheduledAt:O}");
+        }
+
+        if (task.Lease is { } lease && lease.MachineId != caller.MachineId)
+        {
+            return ApiException.Conflict($"task is leased by machine '{lease.MachineId}' until {lease.ExpiresAt:O}", ErrorCodes.LeaseHeld);
+        }
+
+        return ApiException.Conflict("the task changed concurrently; read it again and retry");
+    }
+}

@@ -1,0 +1,63 @@
+using AgentKanban.Contracts;
+using AgentKanban.Server.Http;
+
+namespace AgentKanban.Server.Auth;
+
+/// <summary>
+/// Every <c>/api</c> request must carry <c>Authorization: Bearer …</c> (live streams may pass <c>?token=</c>, since a
+/// browser's EventSource cannot set headers). Unknown, revoked or expired credentials → 401.
+/// </summary>
+public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator authenticator)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+
+        var token = BearerOf(context.Request);
+        if (token is null)
+        {
+            await Refuse(context, "missing bearer token (Authorization: Bearer …)");
+            return;
+        }
+
+        var baseUrl = context.Request.Scheme + "://" + context.Request.Host.Value;
+        var (caller, error) = await authenticator.AuthenticateAsync(token, baseUrl, context.RequestAborted);
+        if (caller is null)
+        {
+            await Refuse(context, error ?? "not authenticated");
+            return;
+        }
+
+        context.SetCaller(caller);
+        await next(context);
+    }
+
+    private static string? BearerOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = header["Bearer ".Length..].Trim();
+            return token.Length > 0 ? token : null;
+        }
+
+        if (HttpMethods.IsGet(request.Method) && request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true
+            && request.Query.TryGetValue("token", out var query) && query.Count == 1 && !string.IsNullOrEmpty(query[0]))
+        {
+            return query[0];
+        }
+
+        return null;
+    }
+
+    private static Task Refuse(HttpContext context, string message)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return ApiResult.Error(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message).ExecuteAsync(context);
+    }
+}

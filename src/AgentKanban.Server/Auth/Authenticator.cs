@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using AgentKanban.Contracts.Auth;
+using AgentKanban.Core.Tasks;
+using AgentKanban.Server.Data;
+using AgentKanban.Server.Storage;
+
+namespace AgentKanban.Server.Auth;
+
+/// <summary>
+/// Resolves a bearer token to a <see cref="Caller"/>: <c>akp_…</c> user tokens and <c>akm_…</c> machine keys by
+/// their SHA-256 hash, ES256 session JWTs by the session's registered public key (closed sessions refused).
+/// </summary>
+public sealed class Authenticator
+{
+    public const string UserTokenPrefix = "akp_";
+    public const string MachineKeyPrefix = "akm_";
+
+    private const int MaxCachedKeys = 10_000;
+
+    private readonly IStorageEngine _store;
+    private readonly ServerClock _clock;
+    private readonly string[] _configuredAudiences;
+    private readonly ConcurrentDictionary<string, ECDsa> _keys = new(StringComparer.Ordinal);
+
+    public Authenticator(IStorageEngine store, ServerClock clock, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _clock = clock;
+        _configuredAudiences = options.Urls
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(NormalizeAudience)
+            .ToArray();
+    }
+
+    /// <summary>The caller, or an error message for a 401.</summary>
+    public async Task<(Caller? Caller, string? Error)> AuthenticateAsync(string token, string requestBaseUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (token.StartsWith(UserTokenPrefix, StringComparison.Ordinal))
+        {
+            var user = await FindUserAsync(Ids.Hash(token), cancellationToken);
+            return user is null ? (null, "unknown or revoked user token") : (user, null);
+        }
+
+        if (token.StartsWith(MachineKeyPrefix, StringComparison.Ordinal))
+        {
+            var machine = await FindMachineAsync(Ids.Hash(token), cancellationToken);
+            return machine is null ? (null, "unknown or revoked machine key") : (machine, null);
+        }
+
+        if (SessionToken.TryReadSubject(token, out var sessionId) && sessionId is { Length: > 0 and <= 64 } && Validate.IsStorable(sessionId))
+        {
+            return await AuthenticateSessionAsync(token, sessionId, requestBaseUrl, cancellationToken);
+        }
+
+        return (null, "unrecognised bearer token (expected akp_…, akm_… or a session JWT)");
+    }
+
+    private async Task<Caller?> FindUserAsync(string hash, CancellationToken cancellationToken)
+    {
+        await using var connection = await _store.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.Command("SELECT id, name, is_admin FROM users WHERE token_hash = @h").Add("@h", hash);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var id = reader.GetString(0);
+        return new Caller
+        {
+            Kind = CallerKind.User,
+            Role = ActorRole.User,
+            OwnerId = id,
+            Id = id,
+            Name = reader.GetString(1),
+            IsAdmin = reader.GetBoolean(2),
+        };
+    }
+
+    private async Task<Caller?> FindMachineAsync(string hash, CancellationToken cancellationToken)
+    {
+        await using var connection = await _store.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.Command("SELECT id, owner_id, name FROM machines WHERE api_key_hash = @h").Add("@h", hash);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var id = reader.GetString(0);
+        return new Caller
+        {
+            Kind = CallerKind.Machine,
+            Role = ActorRole.Machine,
+            OwnerId = reader.GetString(1),
+            Id = id,
+            MachineId = id,
+            Name = reader.GetString(2),
+        };
+    }
+
+    private async Task<(Caller?, string?)> AuthenticateSessionAsync(string token, string sessionId, string requestBaseUrl, CancellationToken cancellationToken)
+    {
+        string ownerId, agentId, machineId, status, publicKey, kind, username;
+        string? taskId;
+        long epoch;
+        await using (var connection = await _store.OpenConnectionAsync(cancellationToken))
+        await using (var command = connection.Command(
+            "SELECT s.owner_id, s.agent_id, s.machine_id, s.task_id, s.status, s.epoch, s.public_key, a.kind, a.username " +
+            "FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE s.id = @id").Add("@id", sessionId))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return (null, "unknown session");
+            }
+
+            ownerId = reader.GetString(0);
+            agentId = reader.GetString(1);
+            machineId = reader.GetString(2);
+            taskId = reader.GetStringOrNull(3);
+            status = reader.GetString(4);
+            epoch = reader.GetInt64(5);
+            publicKey = reader.GetString(6);
+            kind = reader.GetString(7);
+            username = reader.GetString(8);
+        }
+
+        if (status != "active")
+        {
+            return (null, "session is closed");
+        }
+
+        var key = KeyFor(publicKey);
+        if (key is null)
+        {
+            return (null, "the session's public key is unusable");
+        }
+
+        bool valid;
+        string? error;
+        var audienceOfRequest = NormalizeAudience(requestBaseUrl);
+        // One verification per key at a time: the BCL does not promise thread safety of a shared key object.
+        lock (key)
+        {
+            valid = SessionToken.TryValidate(token, aud => AudienceAccepted(aud, audienceOfRequest), key, _clock.TimeProvider.GetUtcNow(),
+                out _, out error);
+        }
+
+        if (!valid)
+        {
+            return (null, "invalid session token: " + error);
+        }
+
+        return (new Caller
+        {
+            Kind = CallerKind.Session,
+            Role = kind == "leader" ? ActorRole.Leader : ActorRole.Worker,
+            OwnerId = ownerId,
+            Id = sessionId,
+            Name = username,
+            SessionId = sessionId,
+            AgentId = agentId,
+            MachineId = machineId,
+            TaskId = taskId,
+            Epoch = epoch,
+        }, null);
+    }
+
+    private bool AudienceAccepted(string audience, string requestAudience)
+    {
+        var normalized = NormalizeAudience(audience);
+        if (string.Equals(normalized, requestAudience, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        foreach (var configured in _configuredAudiences)
+        {
+            if (string.Equals(normalized, configured, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private ECDsa? KeyFor(string publicKey)
+    {
+        if (_keys.TryGetValue(publicKey, out var cached))
+        {
+            return cached;
+        }
+
+        ECDsa key;
+        try
+        {
+            key = SessionToken.ImportPublicKey(publicKey);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException)
+        {
+            return null;
+        }
+
+        if (_keys.Count >= MaxCachedKeys)
+        {
+            // Rare: forget the cache rather than grow without bound (keys are re-imported on demand).
+            _keys.Clear();
+        }
+
+        return _keys.GetOrAdd(publicKey, key) is var stored && !ReferenceEquals(stored, key) ? Dispose(key, stored) : key;
+    }
+
+    private static ECDsa Dispose(ECDsa loser, ECDsa winner)
+    {
+        loser.Dispose();
+        return winner;
+    }
+
+    private static string NormalizeAudience(string url) => url.Trim().TrimEnd('/');
+}

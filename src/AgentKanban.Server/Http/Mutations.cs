@@ -1,0 +1,121 @@
+using System.Data.Common;
+using AgentKanban.Contracts;
+using AgentKanban.Server.Auth;
+using AgentKanban.Server.Data;
+using AgentKanban.Server.Storage;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace AgentKanban.Server.Http;
+
+/// <summary>
+/// Runs one mutating request as one write transaction: the rows, their events and — when the request carries an
+/// <c>Idempotency-Key</c> — the stored answer commit together, so a retried request is answered from the store and
+/// never applied twice. An <see cref="ApiException"/> thrown by the work rolls everything back.
+/// </summary>
+public sealed class Mutations(IStorageEngine store, ServerClock clock)
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public IStorageEngine Store => store;
+
+    public ServerClock Clock => clock;
+
+    public async Task<ApiResult> RunAsync(HttpContext http, Func<WriteTransaction, Caller, CancellationToken, Task<ApiResult>> work)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(work);
+        var caller = http.GetCaller();
+        var cancellationToken = http.RequestAborted;
+        var key = IdempotencyKeyOf(http.Request);
+        try
+        {
+            return await store.WriteAsync(async (tx, ct) =>
+            {
+                if (key is not null && await FindStoredAsync(tx.Connection, tx.Transaction, caller.IdentityKey, key, ct) is { } stored)
+                {
+                    return stored;
+                }
+
+                var result = await work(tx, caller, ct);
+                if (key is not null && result.IsSuccess)
+                {
+                    await tx.Command("INSERT INTO idempotency_keys (identity, key, status_code, body, created_at) VALUES (@i, @k, @s, @b, @t)")
+                        .Add("@i", caller.IdentityKey).Add("@k", key).Add("@s", result.StatusCode)
+                        .Add("@b", System.Text.Encoding.UTF8.GetString(result.Body)).Add("@t", clock.Now())
+                        .ExecAsync(ct);
+                }
+
+                return result;
+            }, cancellationToken);
+        }
+        catch (ApiException e)
+        {
+            return ApiResult.Error(e);
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            // A concurrent request with the same key won the race (PostgreSQL): answer with what it stored.
+            if (key is not null)
+            {
+                await using var connection = await store.OpenConnectionAsync(cancellationToken);
+                if (await FindStoredAsync(connection, null, caller.IdentityKey, key, cancellationToken) is { } stored)
+                {
+                    return stored;
+                }
+            }
+
+            return ApiResult.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict,
+                "a resource with the same unique name or id already exists");
+        }
+        catch (DbException e) when (IsForeignKeyViolation(e))
+        {
+            return ApiResult.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict,
+                "a referenced resource was changed or deleted concurrently; retry");
+        }
+    }
+
+    internal static bool IsUniqueViolation(DbException e) => e switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555,
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+
+    internal static bool IsForeignKeyViolation(DbException e) => e switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode == 787,
+        PostgresException p => p.SqlState == PostgresErrorCodes.ForeignKeyViolation,
+        _ => false,
+    };
+
+    private static string? IdempotencyKeyOf(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue(IdempotencyHeader, out var values) || values.Count == 0)
+        {
+            return null;
+        }
+
+        var key = values.ToString().Trim();
+        if (values.Count > 1 || key.Length is 0 or > 200 || key.Any(c => c is < (char)0x21 or > (char)0x7e))
+        {
+            throw ApiException.Validation(IdempotencyHeader, "Idempotency-Key must be 1–200 visible ASCII characters");
+        }
+
+        return key;
+    }
+
+    private static async Task<ApiResult?> FindStoredAsync(DbConnection connection, DbTransaction? transaction, string identity, string key, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command("SELECT status_code, body FROM idempotency_keys WHERE identity = @i AND key = @k")
+            .Add("@i", identity).Add("@k", key);
+        command.Transaction = transaction;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return ApiResult.Stored((int)reader.GetInt64(0), System.Text.Encoding.UTF8.GetBytes(reader.GetString(1)));
+    }
+}

@@ -1,0 +1,4 @@
+using System.Runtime.Versioning;
+
+// These tests check Unix file modes and send POSIX signals.
+[assembly: UnsupportedOSPlatform("windows")]

@@ -1,0 +1,66 @@
+using AgentKanban.Core.Policies;
+using AgentKanban.Core.Sessions;
+
+namespace AgentKanban.Core.Tests.Sessions;
+
+public sealed class RunOutcomeTests
+{
+    public static TheoryData<RunFacts, SessionTrigger, bool> Cases() => new()
+    {
+        // Rate limited beats crashed, beats a non-zero exit, beats a failed result.
+        { Facts(RunExit.ExitCode, rateLimited: true, failure: ErrorClass.Terminal, resultIsError: true), SessionTrigger.EndedRateLimited, false },
+        { Facts(RunExit.Signal, rateLimited: true), SessionTrigger.EndedRateLimited, false },
+        { Facts(RunExit.Clean, task: TaskView.Unclaimed, rateLimited: true), SessionTrigger.EndedRateLimited, false },
+        // ... and beats the stall watchdog and shutdown (the window is what matters after a restart).
+        { Facts(RunExit.Signal, stop: RunStop.StallWatchdog, rateLimited: true), SessionTrigger.EndedRateLimited, false },
+        { Facts(RunExit.Signal, stop: RunStop.Shutdown, rateLimited: true), SessionTrigger.EndedRateLimited, false },
+        // A task that is gone ends the session whatever else happened.
+        { Facts(RunExit.Clean, task: TaskView.Gone, rateLimited: true), SessionTrigger.TaskGone, false },
+        { Facts(RunExit.Signal, stop: RunStop.TaskGone, task: TaskView.InProgress), SessionTrigger.TaskGone, false },
+        // Shutdown leaves the session to be resumed in place.
+        { Facts(RunExit.Signal, stop: RunStop.Shutdown), SessionTrigger.Interrupted, false },
+        { Facts(RunExit.Signal, stop: RunStop.Shutdown, task: TaskView.InReview), SessionTrigger.Interrupted, false },
+        // In review means the agent did its job, even if it crashed afterwards.
+        { Facts(RunExit.Clean, task: TaskView.InReview), SessionTrigger.EndedInReview, false },
+        { Facts(RunExit.ExitCode, task: TaskView.InReview, failure: ErrorClass.Terminal), SessionTrigger.EndedInReview, false },
+        // The server could not be asked: suspend and ask again later.
+        { Facts(RunExit.Clean, task: TaskView.Unknown), SessionTrigger.FailedTransient, false },
+        // Watchdogs.
+        { Facts(RunExit.Signal, stop: RunStop.StallWatchdog), SessionTrigger.FailedTransient, false },
+        { Facts(RunExit.Signal, stop: RunStop.StallWatchdog, task: TaskView.Unclaimed), SessionTrigger.FailedTransient, true },
+        { Facts(RunExit.Signal, stop: RunStop.TaskTimeout), SessionTrigger.FailedTerminal, false },
+        // Errors the runtime reported.
+        { Facts(RunExit.ExitCode, failure: ErrorClass.Transient), SessionTrigger.FailedTransient, false },
+        { Facts(RunExit.Clean, failure: ErrorClass.Terminal), SessionTrigger.FailedTerminal, false },
+        { Facts(RunExit.ExitCode, task: TaskView.Unclaimed, failure: ErrorClass.Terminal), SessionTrigger.FailedTerminal, true },
+        // Exits with no error reported.
+        { Facts(RunExit.SpawnFailed, task: TaskView.Unclaimed), SessionTrigger.FailedTerminal, true },
+        { Facts(RunExit.Signal), SessionTrigger.FailedTransient, false },
+        { Facts(RunExit.ExitCode), SessionTrigger.FailedTerminal, false },
+        { Facts(RunExit.Clean, resultIsError: true), SessionTrigger.FailedTerminal, false },
+        // Clean exits without review.
+        { Facts(RunExit.Clean), SessionTrigger.EndedWithoutReview, false },
+        { Facts(RunExit.Clean, task: TaskView.Unclaimed), SessionTrigger.EndedWithoutReview, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Classifies_the_end_of_a_run(RunFacts facts, SessionTrigger expected, bool preClaimFailure)
+    {
+        var verdict = RunOutcome.Classify(facts);
+
+        Assert.Equal(expected, verdict.Trigger);
+        Assert.Equal(preClaimFailure, verdict.PreClaimFailure);
+        Assert.False(string.IsNullOrWhiteSpace(verdict.Reason));
+        // Whatever the verdict, it is legal from Active: a run only ends from there.
+        Assert.True(SessionTransitions.Decide(SessionState.Active, verdict.Trigger).IsAllowed);
+    }
+
+    private static RunFacts Facts(
+        RunExit exit,
+        RunStop stop = RunStop.None,
+        TaskView task = TaskView.InProgress,
+        bool rateLimited = false,
+        ErrorClass failure = ErrorClass.None,
+        bool resultIsError = false) => new(exit, stop, task, rateLimited, failure, resultIsError);
+}

@@ -1,0 +1,356 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using AgentKanban.Contracts;
+using AgentKanban.Contracts.Auth;
+
+namespace AgentKanban.Daemon.TestHost;
+
+/// <summary>
+/// A stand-in for <c>claude -p --output-format stream-json --verbose</c>: prints Claude Code's stream-json shapes and
+/// drives its task through the real board API with the session identity the daemon handed it (like an agent
+/// running <c>ak task claim/review</c>). Its script comes from the task description, one step per line starting with
+/// <c>fake:</c> (default: claim, say, write a file, commit, review, result):
+/// <list type="bullet">
+/// <item><c>claim</c>, <c>review</c> — the task transitions, signed with the session key;</item>
+/// <item><c>say TEXT</c>, <c>write FILE TEXT</c>, <c>commit</c>, <c>tool</c> (a tool call and its result), <c>result</c>;</item>
+/// <item><c>rate-limit SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> resetting SECONDS from now,
+/// the assistant's <c>rate_limit</c> error, an error result, exit 1 (what the real CLI does on a 429);</item>
+/// <item><c>garbage</c> — malformed JSON, a binary line, a 20 MB line;</item>
+/// <item><c>sleep MS</c>, <c>hang</c>, <c>exit N</c>, <c>exit-fresh N</c> (exit on a fresh run only).</item>
+/// </list>
+/// Every invocation appends one JSON line to <c>$FAKE_CLAUDE_LOG</c> (arguments, prompt, identity) for the tests.
+/// </summary>
+internal static class FakeClaude
+{
+    private static readonly Stream Stdout = Console.OpenStandardOutput();
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? sessionId = null;
+        var resume = false;
+        string? prompt = null;
+        string? systemPrompt = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--session-id":
+                    sessionId = args[++i];
+                    break;
+                case "--resume":
+                    sessionId = args[++i];
+                    resume = true;
+                    break;
+                case "--append-system-prompt":
+                    systemPrompt = args[++i];
+                    break;
+                case "--":
+                    prompt = string.Join(' ', args[(i + 1)..]);
+                    i = args.Length;
+                    break;
+            }
+        }
+
+        // At most one agent per task at any time: a second one finding the task's lock held says so in the log.
+        using var taskLock = TryLockTask(Environment.GetEnvironmentVariable("AK_TASK_ID"), out var concurrent);
+        var env = Environment.GetEnvironmentVariables();
+        var server = env["AK_SERVER"] as string;
+        var akSession = env["AK_SESSION_ID"] as string;
+        var key = env["AK_SESSION_KEY"] as string;
+        var taskId = env["AK_TASK_ID"] as string;
+        await LogInvocationAsync(sessionId, resume, prompt, systemPrompt, args, concurrent);
+
+        Emit(new Dictionary<string, object?>
+        {
+            ["type"] = "system", ["subtype"] = "init", ["session_id"] = sessionId, ["model"] = "fake-claude", ["cwd"] = Environment.CurrentDirectory,
+        });
+
+        if (server is null || akSession is null || key is null || taskId is null)
+        {
+            await Console.Error.WriteLineAsync("fake-claude: no AK_* session identity in the environment");
+            return 2;
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        var api = new SessionApi(http, server.TrimEnd('/'), akSession, key);
+        var task = await api.GetTaskAsync(taskId);
+        var script = (task.Description ?? string.Empty)
+            .Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith("fake:", StringComparison.Ordinal))
+            .Select(l => l[5..].Trim())
+            .ToList();
+        if (script.Count == 0)
+        {
+            script = ["claim", "say working on it", "write result.txt done", "commit", "review", "result"];
+        }
+
+        foreach (var step in script)
+        {
+            var (verb, rest) = Split(step);
+            switch (verb)
+            {
+                case "claim":
+                    await api.TransitionAsync(taskId, "claim", tolerateConflict: true);
+                    break;
+                case "review":
+                    await api.TransitionAsync(taskId, "review", tolerateConflict: false);
+                    break;
+                case "say":
+                    Assistant(sessionId, new Dictionary<string, object?> { ["type"] = "text", ["text"] = rest });
+                    break;
+                case "tool":
+                {
+                    var toolId = "toolu_" + Guid.NewGuid().ToString("N")[..12];
+                    Assistant(sessionId, new Dictionary<string, object?>
+                    {
+                        ["type"] = "tool_use", ["id"] = toolId, ["name"] = "Bash", ["input"] = new Dictionary<string, object?> { ["command"] = "true" },
+                    });
+                    Emit(new Dictionary<string, object?>
+                    {
+                        ["type"] = "user", ["session_id"] = sessionId,
+                        ["message"] = new Dictionary<string, object?>
+                        {
+                            ["role"] = "user",
+                            ["content"] = new object[] { new Dictionary<string, object?> { ["type"] = "tool_result", ["tool_use_id"] = toolId, ["content"] = "ok", ["is_error"] = false } },
+                        },
+                    });
+                    break;
+                }
+
+                case "write":
+                {
+                    var (file, text) = Split(rest);
+                    await File.WriteAllTextAsync(Path.Combine(Environment.CurrentDirectory, file), text + "\n");
+                    break;
+                }
+
+                case "commit":
+                    if (Directory.Exists(".git") || File.Exists(".git"))
+                    {
+                        await GitAsync("add", "-A");
+                        await GitAsync("-c", "user.name=Fake Agent", "-c", "user.email=fake@agent.test", "commit", "-q", "-m", "fake agent work");
+                    }
+
+                    break;
+                case "result":
+                    Result(sessionId, isError: false);
+                    break;
+                case "rate-limit":
+                    if (!resume)
+                    {
+                        var reset = TimeProvider.System.GetUtcNow().AddSeconds(double.Parse(rest, System.Globalization.CultureInfo.InvariantCulture));
+                        Emit(new Dictionary<string, object?>
+                        {
+                            ["type"] = "rate_limit_event", ["session_id"] = sessionId,
+                            ["rate_limit_info"] = new Dictionary<string, object?>
+                            {
+                                ["status"] = "rejected", ["resetsAt"] = reset.ToUnixTimeSeconds(), ["rateLimitType"] = "five_hour", ["isUsingOverage"] = false,
+                            },
+                        });
+                        Emit(new Dictionary<string, object?>
+                        {
+                            ["type"] = "assistant", ["session_id"] = sessionId, ["error"] = "rate_limit",
+                            ["message"] = new Dictionary<string, object?>
+                            {
+                                ["role"] = "assistant", ["content"] = new object[] { new Dictionary<string, object?> { ["type"] = "text", ["text"] = "API Error: Rate limit reached" } },
+                            },
+                        });
+                        Result(sessionId, isError: true);
+                        return 1;
+                    }
+
+                    break;
+                case "garbage":
+                    Raw("{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"cut off\n"u8);
+                    Raw([0xFF, 0xFE, 0x00, 0xC3, 0x28, 0xFF, (byte)'\n']);
+                    Huge(20);
+                    break;
+                case "sleep":
+                    await Task.Delay(int.Parse(rest, System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                case "hang":
+                    await Task.Delay(Timeout.Infinite);
+                    break;
+                case "exit":
+                    return int.Parse(rest, System.Globalization.CultureInfo.InvariantCulture);
+                case "exit-fresh":
+                    if (!resume)
+                    {
+                        return int.Parse(rest, System.Globalization.CultureInfo.InvariantCulture);
+                    }
+
+                    break;
+            }
+        }
+
+        return 0;
+    }
+
+    private static (string Head, string Tail) Split(string text)
+    {
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        return space < 0 ? (text, string.Empty) : (text[..space], text[(space + 1)..]);
+    }
+
+    private static void Assistant(string? sessionId, Dictionary<string, object?> block) => Emit(new Dictionary<string, object?>
+    {
+        ["type"] = "assistant", ["session_id"] = sessionId,
+        ["message"] = new Dictionary<string, object?> { ["role"] = "assistant", ["content"] = new object[] { block } },
+    });
+
+    private static void Result(string? sessionId, bool isError) => Emit(new Dictionary<string, object?>
+    {
+        ["type"] = "result", ["subtype"] = isError ? "error_during_execution" : "success", ["is_error"] = isError, ["session_id"] = sessionId,
+        ["num_turns"] = 1, ["duration_ms"] = 1000, ["total_cost_usd"] = 0.0125m, ["result"] = isError ? "rate limited" : "done",
+        ["usage"] = new Dictionary<string, object?>
+        {
+            ["input_tokens"] = 100, ["output_tokens"] = 50, ["cache_read_input_tokens"] = 1000, ["cache_creation_input_tokens"] = 10,
+        },
+    });
+
+    private static void Emit(Dictionary<string, object?> message)
+    {
+        var json = JsonSerializer.Serialize(message, FakeJson.Default.DictionaryStringObject);
+        Raw(Encoding.UTF8.GetBytes(json + "\n"));
+    }
+
+    private static void Raw(ReadOnlySpan<byte> bytes)
+    {
+        Stdout.Write(bytes);
+        Stdout.Flush();
+    }
+
+    private static void Huge(int megabytes)
+    {
+        var chunk = new byte[1024 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        Raw("{\"type\":\"assistant\",\"pad\":\""u8);
+        for (var i = 0; i < megabytes; i++)
+        {
+            Raw(chunk);
+        }
+
+        Raw("\"}\n"u8);
+    }
+
+    private static async Task GitAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync();
+    }
+
+    private static FileStream? TryLockTask(string? taskId, out bool concurrent)
+    {
+        concurrent = false;
+        if (taskId is null || Environment.GetEnvironmentVariable("FAKE_CLAUDE_LOG") is not { Length: > 0 } log)
+        {
+            return null;
+        }
+
+        try
+        {
+            // FileShare.None is an advisory lock on Unix, released by the kernel when the process dies (even by SIGKILL).
+            return new FileStream(log + "." + taskId + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            concurrent = true;
+            return null;
+        }
+    }
+
+    private static async Task LogInvocationAsync(string? sessionId, bool resume, string? prompt, string? systemPrompt, string[] args, bool concurrent)
+    {
+        if (Environment.GetEnvironmentVariable("FAKE_CLAUDE_LOG") is not { Length: > 0 } log)
+        {
+            return;
+        }
+
+        var entry = new Dictionary<string, object?>
+        {
+            ["at"] = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds(),
+            ["pid"] = Environment.ProcessId,
+            ["provider_session_id"] = sessionId,
+            ["resume"] = resume,
+            ["concurrent"] = concurrent,
+            ["prompt"] = prompt,
+            ["has_system_prompt"] = !string.IsNullOrEmpty(systemPrompt),
+            ["ak_session_id"] = Environment.GetEnvironmentVariable("AK_SESSION_ID"),
+            ["ak_task_id"] = Environment.GetEnvironmentVariable("AK_TASK_ID"),
+            ["ak_epoch"] = Environment.GetEnvironmentVariable("AK_EPOCH"),
+            ["ak_server"] = Environment.GetEnvironmentVariable("AK_SERVER"),
+            ["has_ak_token"] = Environment.GetEnvironmentVariable("AK_TOKEN") is not null,
+            ["path"] = Environment.GetEnvironmentVariable("PATH"),
+            ["cwd"] = Environment.CurrentDirectory,
+            ["args"] = string.Join(' ', args.Where(a => a.StartsWith("--", StringComparison.Ordinal))),
+        };
+        var line = JsonSerializer.Serialize(entry, FakeJson.Default.DictionaryStringObject) + "\n";
+        await using var stream = new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(line));
+    }
+
+    /// <summary>The board API as the agent session (a fresh ES256 token per request).</summary>
+    private sealed class SessionApi(HttpClient http, string audience, string sessionId, string key)
+    {
+        public async Task<TaskDto> GetTaskAsync(string taskId)
+        {
+            using var request = Request(HttpMethod.Get, $"api/tasks/{taskId}");
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            return JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), ContractsJsonContext.Default.TaskDto)!;
+        }
+
+        public async Task TransitionAsync(string taskId, string action, bool tolerateConflict)
+        {
+            // Like an agent retrying `ak task review` while the server is down: up to two minutes.
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await TransitionOnceAsync(taskId, action, tolerateConflict);
+                    return;
+                }
+                catch (HttpRequestException) when (attempt < 120)
+                {
+                    await Task.Delay(1000);
+                }
+            }
+        }
+
+        private async Task TransitionOnceAsync(string taskId, string action, bool tolerateConflict)
+        {
+            using var request = Request(HttpMethod.Post, $"api/tasks/{taskId}/{action}");
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            using var response = await http.SendAsync(request);
+            if ((int)response.StatusCode >= 500)
+            {
+                throw new HttpRequestException($"{action}: server answered {(int)response.StatusCode}");
+            }
+
+            if (response.IsSuccessStatusCode || (tolerateConflict && response.StatusCode == System.Net.HttpStatusCode.Conflict))
+            {
+                return;
+            }
+
+            var body = await response.Content.ReadAsStringAsync();
+            await Console.Error.WriteLineAsync($"fake-claude: {action} failed: {(int)response.StatusCode} {body}");
+            throw new InvalidOperationException($"{action} failed: {(int)response.StatusCode} {body}");
+        }
+
+        private HttpRequestMessage Request(HttpMethod method, string path)
+        {
+            var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SessionToken.Create(sessionId, audience, key, TimeProvider.System.GetUtcNow()));
+            return request;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Runtimes;
+using AgentKanban.Daemon.Tests.Infrastructure;
+
+namespace AgentKanban.Daemon.Tests.EndToEnd;
+
+/// <summary>
+/// Rules 1–2 end to end: a rejected rate limit pauses the runtime and the session (persisted first), nothing new goes to
+/// the paused runtime, and the session resumes at the reset with the resume token and a non-empty prompt — also when the
+/// daemon was killed with SIGKILL after the pause was recorded (the seed's scenario).
+/// </summary>
+public sealed class RateLimitTests
+{
+    private const int ResetSeconds = 6;
+
+    [Fact]
+    public async Task Rate_limited_session_pauses_the_runtime_and_resumes_at_the_reset_with_its_resume_token()
+    {
+        await using var env = await DaemonTestEnvironment.CreateAsync();
+        var limited = await env.CreateTaskAsync("hits the limit", "claim", $"rate-limit {ResetSeconds}", "say back after the reset", "review", "result");
+        var daemon = await env.StartInProcessAsync();
+
+        var waiting = await Eventually.WaitAsync(async () =>
+        {
+            var s = await daemon.Sessions.FindOpenByTaskAsync(limited.Id, CancellationToken.None);
+            return s?.State == SessionState.RateLimited ? s : null;
+        }, "the session to be rate limited");
+        var pause = Assert.Single(await daemon.Pauses.AllAsync(CancellationToken.None));
+        Assert.Equal(RuntimeCatalog.Claude, pause.Runtime);
+        Assert.Equal(pause.Pause.Until, waiting.ResumeAfter);
+
+        // A second task for the paused runtime is not dispatched; its "why" says so.
+        var second = await env.CreateTaskAsync("waits for the runtime");
+        var why = await Eventually.WaitAsync(async () =>
+        {
+            var t = await env.Server.GetTaskAsync(second.Id);
+            return t.Why?.Contains("paused by a rate limit", StringComparison.Ordinal) == true ? t.Why : null;
+        }, "the second task's why to name the pause");
+        Assert.Contains("claude", why, StringComparison.Ordinal);
+        var machine = await env.Server.MachineAsync(daemon.MachineId);
+        Assert.Contains(machine.Runtimes, r => r.Name == "claude" && r.Status == "limited" && r.ResetAt is not null);
+        Assert.Empty(env.InvocationsFor(second.Id));
+        Assert.True(TimeProvider.System.GetUtcNow() < pause.Pause.Until, "the checks above ran inside the pause window");
+
+        // After the reset: the session resumes (same conversation, non-empty prompt) and finishes; then the second runs.
+        await env.WaitForStatusAsync(limited.Id, "in_review");
+        var runs = env.InvocationsFor(limited.Id);
+        Assert.Equal(2, runs.Count);
+        Assert.False(runs[0].Resume);
+        Assert.True(runs[1].Resume);
+        Assert.Equal(runs[0].ProviderSessionId, runs[1].ProviderSessionId);
+        Assert.Equal(Prompts.RateLimitResume, runs[1].Prompt);
+        Assert.True(runs[1].HasSystemPrompt);
+        Assert.True(runs[1].At >= pause.Pause.Until.ToUnixTimeMilliseconds(), "resumed no earlier than the reset");
+        await env.WaitForStatusAsync(second.Id, "in_review");
+        Assert.True(env.InvocationsFor(second.Id)[0].At >= pause.Pause.Until.ToUnixTimeMilliseconds(), "nothing new ran on the paused runtime");
+    }
+
+    [Fact]
+    public async Task Daemon_killed_after_the_pause_was_recorded_is_replaced_by_one_that_resumes_on_time()
+    {
+        await using var env = await DaemonTestEnvironment.CreateAsync();
+        var limited = await env.CreateTaskAsync("hits the limit", "claim", $"rate-limit {ResetSeconds}", "say back after the reset", "review", "result");
+        var first = env.StartProcess();
+
+        var recorded = await Eventually.WaitAsync(async () =>
+        {
+            var rows = await StoreReader.SessionsAsync(env.StateDir);
+            return rows.FirstOrDefault(s => s.TaskId == limited.Id && s.State == SessionState.RateLimited && s.ResumeAfterMs is not null);
+        }, "the pause to be recorded in the store");
+        var pauseUntil = await StoreReader.PauseUntilAsync(env.StateDir, "claude");
+        Assert.NotNull(pauseUntil);
+
+        await first.KillHardAsync();
+        Assert.True(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() < recorded.ResumeAfterMs, "killed inside the pause window");
+
+        // A second task, created while no daemon runs: the fresh daemon must not dispatch it into the paused runtime.
+        var second = await env.CreateTaskAsync("waits for the runtime");
+        var fresh = env.StartProcess();
+        await env.WaitForStatusAsync(limited.Id, "in_review");
+        var runs = env.InvocationsFor(limited.Id);
+        Assert.Equal(2, runs.Count);
+        Assert.True(runs[1].Resume);
+        Assert.Equal(runs[0].ProviderSessionId, runs[1].ProviderSessionId);
+        Assert.Equal(Prompts.RateLimitResume, runs[1].Prompt);
+        Assert.True(runs[1].At >= recorded.ResumeAfterMs, "resumed no earlier than the reset");
+
+        await env.WaitForStatusAsync(second.Id, "in_review");
+        Assert.True(env.InvocationsFor(second.Id)[0].At >= pauseUntil, "nothing new ran on the paused runtime, across the restart");
+        Assert.False(fresh.HasExited);
+    }
+}

@@ -1,0 +1,100 @@
+using AgentKanban.Core.Sessions;
+using Microsoft.Data.Sqlite;
+
+namespace AgentKanban.Daemon.Tests.Infrastructure;
+
+/// <summary>A session row as a test reads it from another process's store.</summary>
+public sealed record StoredSessionView(string Id, string TaskId, SessionState State, long? ResumeAfterMs, string? LastReason, long? ClosedAtMs);
+
+/// <summary>
+/// Reads a daemon's store read-only while the daemon (another process) writes it — WAL lets a reader run beside the
+/// writer. Used to see what a daemon process persisted before it is killed.
+/// </summary>
+public static class StoreReader
+{
+    public static async Task<IReadOnlyList<StoredSessionView>> SessionsAsync(string stateDir)
+    {
+        var path = Path.Combine(stateDir, "daemon.db");
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, task_id, state, resume_after_ms, last_reason, closed_at_ms FROM sessions ORDER BY created_at_ms";
+        var list = new List<StoredSessionView>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                list.Add(new StoredSessionView(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    StoredSessionStates.FromStored(reader.GetInt32(2)),
+                    reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetInt64(5)));
+            }
+        }
+        catch (SqliteException)
+        {
+            // Not migrated yet.
+            return [];
+        }
+
+        return list;
+    }
+
+    /// <summary>(pending, failed) outbox items.</summary>
+    public static async Task<(long Pending, long Failed)> OutboxAsync(string stateDir)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(stateDir, "daemon.db"),
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(SUM(failed_at_ms IS NULL), 0), COALESCE(SUM(failed_at_ms IS NOT NULL), 0) FROM outbox";
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    public static async Task<long?> PauseUntilAsync(string stateDir, string runtime)
+    {
+        var path = Path.Combine(stateDir, "daemon.db");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT until_ms FROM runtime_pauses WHERE runtime = $r";
+        command.Parameters.AddWithValue("$r", runtime);
+        try
+        {
+            return await command.ExecuteScalarAsync() is long ms ? ms : null;
+        }
+        catch (SqliteException)
+        {
+            return null;
+        }
+    }
+}
