@@ -68,6 +68,11 @@ public static class CliApp
         {
             return ReportFailure(context, e.Message, e);
         }
+        catch (Exception e)
+        {
+            // The outermost boundary: even a bug ends in one line and exit 1, never a stack trace.
+            return ReportFailure(context, $"unexpected {e.GetType().Name}: {e.Message} (set AK_DEBUG=1 for details)", e);
+        }
     }
 
     private static int ReportUsage(CliContext context, IReadOnlyList<string> errors, string path)

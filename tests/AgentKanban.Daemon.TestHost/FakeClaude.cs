@@ -18,7 +18,7 @@ namespace AgentKanban.Daemon.TestHost;
 /// <item><c>rate-limit SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> resetting SECONDS from now,
 /// the assistant's <c>rate_limit</c> error, an error result, exit 1 (what the real CLI does on a 429);</item>
 /// <item><c>garbage</c> — malformed JSON, a binary line, a 20 MB line;</item>
-/// <item><c>sleep MS</c>, <c>hang</c>, <c>exit N</c>, <c>exit-fresh N</c> (exit on a fresh run only).</item>
+/// <item><c>sleep MS</c>, <c>sleep-fresh MS</c> (on a fresh run only), <c>hang</c>, <c>exit N</c>, <c>exit-fresh N</c> (exit on a fresh run only).</item>
 /// </list>
 /// Every invocation appends one JSON line to <c>$FAKE_CLAUDE_LOG</c> (arguments, prompt, identity) for the tests.
 /// </summary>
@@ -101,13 +101,20 @@ internal static class FakeClaude
                 case "say":
                     Assistant(sessionId, new Dictionary<string, object?> { ["type"] = "text", ["text"] = rest });
                     break;
-                case "tool":
+                case "tool" or "tool-slow":
                 {
                     var toolId = "toolu_" + Guid.NewGuid().ToString("N")[..12];
                     Assistant(sessionId, new Dictionary<string, object?>
                     {
                         ["type"] = "tool_use", ["id"] = toolId, ["name"] = "Bash", ["input"] = new Dictionary<string, object?> { ["command"] = "true" },
                     });
+                    if (verb == "tool-slow")
+                    {
+                        // A tool call in flight (the daemon's shutdown waits for its result before stopping the agent).
+                        await Task.Delay(int.Parse(rest, System.Globalization.CultureInfo.InvariantCulture));
+                        await MarkAsync("tool-finished");
+                    }
+
                     Emit(new Dictionary<string, object?>
                     {
                         ["type"] = "user", ["session_id"] = sessionId,
@@ -168,7 +175,9 @@ internal static class FakeClaude
                     Raw([0xFF, 0xFE, 0x00, 0xC3, 0x28, 0xFF, (byte)'\n']);
                     Huge(20);
                     break;
-                case "sleep":
+                case "sleep-fresh" when resume:
+                    break;
+                case "sleep" or "sleep-fresh":
                     await Task.Delay(int.Parse(rest, System.Globalization.CultureInfo.InvariantCulture));
                     break;
                 case "hang":
@@ -246,6 +255,23 @@ internal static class FakeClaude
 
         using var process = Process.Start(start)!;
         await process.WaitForExitAsync();
+    }
+
+    /// <summary>Appends a named event of this process to the log (for tests that need to know what an agent got to).</summary>
+    private static async Task MarkAsync(string what)
+    {
+        if (Environment.GetEnvironmentVariable("FAKE_CLAUDE_LOG") is not { Length: > 0 } log)
+        {
+            return;
+        }
+
+        var line = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["mark"] = what, ["pid"] = Environment.ProcessId, ["at"] = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds(),
+            ["ak_task_id"] = Environment.GetEnvironmentVariable("AK_TASK_ID"),
+        }, FakeJson.Default.DictionaryStringObject) + "\n";
+        await using var stream = new FileStream(log + ".marks", FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(line));
     }
 
     private static FileStream? TryLockTask(string? taskId, out bool concurrent)

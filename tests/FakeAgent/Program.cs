@@ -16,22 +16,49 @@
 //   sleep MS             wait
 //   hang                 wait forever
 //   ignore-sigterm       from now on, SIGTERM does nothing
-//   grandchild PIDFILE   start a helper that inherits stdout and hangs; write its pid to PIDFILE
+//   grandchild PIDFILE   start a helper that inherits stdout, ignores SIGTERM and hangs; once it ignores
+//                        SIGTERM it writes its pid to PIDFILE (so a test reading the pid knows it is ready)
 //   escapee PIDFILE      like grandchild, but the helper leaves the process group (setsid)
+//   pidfile PATH         write this process's pid to PATH
+//   wait-file PATH       wait until PATH exists (e.g. a helper's pid file)
 //   kill-self            die by SIGKILL
 //   exit CODE            exit with CODE (the default end is exit 0)
+//
+// Claude mode: invoked like the Claude Code CLI (first argument starts with '-', e.g. `-p --output-format …`),
+// it appends its arguments as one JSON array line to $FAKE_AGENT_ARGS_FILE (if set) and runs the steps in
+// $FAKE_AGENT_STEPS (a JSON array; default: claude-init claude-result). Extra steps for this mode:
+//   claude-init              a system/init line whose session_id is the --session-id or --resume argument
+//   claude-text TEXT         an assistant message with one text block
+//   claude-rate-limit EPOCH  a rejected rate_limit_event resetting at EPOCH, the assistant's rate-limit error,
+//                            and a failed result, then exit 1 — what the real CLI does on a 429
+//   claude-result            a successful result line
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
 var stdout = Console.OpenStandardOutput();
+string? claudeSession = null;
+if (args.Length > 0 && args[0].StartsWith('-'))
+{
+    claudeSession = ArgumentAfter(args, "--session-id") ?? ArgumentAfter(args, "--resume") ?? "no-session";
+    if (Environment.GetEnvironmentVariable("FAKE_AGENT_ARGS_FILE") is { Length: > 0 } argsFile)
+    {
+        File.AppendAllText(argsFile, JsonSerializer.Serialize(args) + "\n");
+    }
+
+    args = Environment.GetEnvironmentVariable("FAKE_AGENT_STEPS") is { Length: > 0 } steps
+        ? JsonSerializer.Deserialize<string[]>(steps) ?? []
+        : ["claude-init", "claude-result"];
+}
+
 var stderr = Console.OpenStandardError();
 PosixSignalRegistration? sigterm = null;
 var stepWords = new HashSet<string>(StringComparer.Ordinal)
 {
     "line", "partial", "replay", "malformed", "binary", "huge", "stderr", "stderr-bulk", "env", "cwd", "echo-stdin",
-    "sleep", "hang", "ignore-sigterm", "grandchild", "escapee", "kill-self", "exit",
+    "sleep", "hang", "ignore-sigterm", "grandchild", "escapee", "pidfile", "wait-file", "kill-self", "exit",
+    "claude-init", "claude-text", "claude-rate-limit", "claude-result",
 };
 
 for (var i = 0; i < args.Length; i++)
@@ -151,8 +178,27 @@ for (var i = 0; i < args.Length; i++)
         case "escapee":
         {
             var pidFile = args[++i];
-            using var helper = StartSelf(args[i - 1] == "escapee", "ignore-sigterm", "hang");
-            File.WriteAllText(pidFile, helper.Id.ToString());
+            using var helper = StartSelf(args[i - 1] == "escapee", "ignore-sigterm", "pidfile", pidFile, "hang");
+            break;
+        }
+
+        case "pidfile":
+        {
+            // Written to a temp name and renamed, so a reader never sees a half-written pid.
+            var path = args[++i];
+            File.WriteAllText(path + ".tmp", Environment.ProcessId.ToString());
+            File.Move(path + ".tmp", path, overwrite: true);
+            break;
+        }
+
+        case "wait-file":
+        {
+            var path = args[++i];
+            while (!File.Exists(path))
+            {
+                await Task.Delay(10);
+            }
+
             break;
         }
 
@@ -162,6 +208,43 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "exit":
             return int.Parse(args[++i]);
+        case "claude-init":
+            WriteJson(stdout, new Dictionary<string, object?>
+            {
+                ["type"] = "system", ["subtype"] = "init", ["cwd"] = Environment.CurrentDirectory,
+                ["session_id"] = claudeSession, ["model"] = "fake-model", ["tools"] = new[] { "Bash" },
+            });
+            break;
+        case "claude-text":
+            WriteJson(stdout, new Dictionary<string, object?>
+            {
+                ["type"] = "assistant",
+                ["message"] = new { role = "assistant", content = new[] { new { type = "text", text = args[++i] } } },
+                ["parent_tool_use_id"] = null, ["session_id"] = claudeSession,
+            });
+            break;
+        case "claude-rate-limit":
+        {
+            var reset = long.Parse(args[++i]);
+            WriteJson(stdout, new Dictionary<string, object?>
+            {
+                ["type"] = "rate_limit_event",
+                ["rate_limit_info"] = new { status = "rejected", resetsAt = reset, rateLimitType = "five_hour", isUsingOverage = false },
+                ["session_id"] = claudeSession,
+            });
+            WriteJson(stdout, new Dictionary<string, object?>
+            {
+                ["type"] = "assistant",
+                ["message"] = new { role = "assistant", content = new[] { new { type = "text", text = "You've hit your limit" } } },
+                ["session_id"] = claudeSession, ["error"] = "rate_limit",
+            });
+            WriteJson(stdout, Result(claudeSession, isError: true));
+            return 1;
+        }
+
+        case "claude-result":
+            WriteJson(stdout, Result(claudeSession, isError: false));
+            break;
         default:
             Write(stderr, $"FakeAgent: unknown step '{args[i]}'\n");
             return 64;
@@ -170,6 +253,21 @@ for (var i = 0; i < args.Length; i++)
 
 GC.KeepAlive(sigterm);
 return 0;
+
+static string? ArgumentAfter(string[] arguments, string name)
+{
+    var index = Array.IndexOf(arguments, name);
+    return index >= 0 && index + 1 < arguments.Length ? arguments[index + 1] : null;
+}
+
+static Dictionary<string, object?> Result(string? session, bool isError) => new()
+{
+    ["type"] = "result", ["subtype"] = "success", ["is_error"] = isError, ["num_turns"] = 1, ["session_id"] = session,
+    ["total_cost_usd"] = isError ? 0 : 0.25, ["result"] = isError ? "You've hit your limit" : "done",
+    ["usage"] = new { input_tokens = 10, output_tokens = 20, cache_read_input_tokens = 30, cache_creation_input_tokens = 40 },
+};
+
+static void WriteJson(Stream stream, object value) => Write(stream, JsonSerializer.Serialize(value) + "\n");
 
 static void Write(Stream stream, string text)
 {

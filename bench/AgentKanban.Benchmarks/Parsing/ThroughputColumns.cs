@@ -11,6 +11,8 @@ internal sealed class ParseConfig : ManualConfig
 {
     public ParseConfig()
     {
+        // The generated benchmark project is built on a busy 2-core machine; the default 2 minutes is too short.
+        WithBuildTimeout(TimeSpan.FromMinutes(15));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(new TranscriptColumn("MB/s", "Transcript megabytes parsed per second", (bytes, _, mean, _) => bytes / 1e6 / (mean / 1e9)));
         AddColumn(new TranscriptColumn("Alloc/line", "Bytes allocated per transcript line", (_, lines, _, allocated) => (double)allocated / lines));

@@ -43,6 +43,8 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public string AdminToken { get; }
 
     /// <summary>Shared client; every call passes its own Authorization header.</summary>

@@ -67,14 +67,17 @@ public static class TransitionsHarness
 
         var latencies = new ConcurrentBag<double>();
         var remaining = queue.Count;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var failures = await DriveAsync(server, tenant, queue, remaining, concurrency, latencies);
         var elapsed = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
         var transitions = latencies.Count;
         var sorted = latencies.Order().ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{engine}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients: " +
-            $"{transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; failures {failures}"));
+            $"{transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; " +
+            $"CPU {cpu / Math.Max(1, transitions):F3} ms per transition (server and load generator together, {Environment.ProcessorCount} cores); failures {failures}"));
     }
 
     private static async Task<int> DriveAsync(BenchServer server, Tenant tenant, ConcurrentQueue<PreparedTask> queue, int count, int concurrency, ConcurrentBag<double> latencies)

@@ -134,6 +134,12 @@ public sealed partial class AgentProcess
         }
         finally
         {
+            if (_exited)
+            {
+                // Notes an empty group now, so later stops and disposal never signal a reused number.
+                _ = GroupExists;
+            }
+
             _output.Complete();
             Posix.CloseQuietly(ref _stdoutFd);
             Posix.CloseQuietly(ref _stderrFd);

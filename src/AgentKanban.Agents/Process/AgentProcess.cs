@@ -34,6 +34,7 @@ public sealed partial class AgentProcess : IAsyncDisposable
     private int _wakeFd;
     private volatile bool _exited;
     private volatile bool _outputAbandoned;
+    private volatile bool _groupGone;
     private long _lastOutputTimestamp;
     private int _disposed;
 
@@ -82,10 +83,29 @@ public sealed partial class AgentProcess : IAsyncDisposable
     public TimeSpan SinceLastOutput => _time.GetElapsedTime(LastOutputTimestamp);
 
     /// <summary>Sends a signal to the whole process group; false if the group no longer exists.</summary>
-    public bool SignalGroup(int signal) => Posix.kill(-ProcessId, signal) == 0;
+    public bool SignalGroup(int signal)
+    {
+        // Once the group was seen empty its number may be reused by an unrelated process: never signal it again.
+        if (_groupGone)
+        {
+            return false;
+        }
+
+        if (Posix.kill(-ProcessId, signal) == 0)
+        {
+            return true;
+        }
+
+        if (Posix.LastError == Posix.ESRCH && _exit.Task.IsCompleted)
+        {
+            _groupGone = true;
+        }
+
+        return false;
+    }
 
     /// <summary>True while any process of the group exists (including the main one before it is reaped).</summary>
-    public bool GroupExists => Posix.kill(-ProcessId, 0) == 0;
+    public bool GroupExists => SignalGroup(0);
 
     /// <summary>
     /// Stops the whole process group: SIGTERM, then up to <paramref name="grace"/> for the main process and any

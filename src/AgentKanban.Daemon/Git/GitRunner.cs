@@ -16,8 +16,9 @@ public sealed class GitRunner(GitRunnerOptions options, TimeProvider time, ILogg
     private const int StandardErrorTailBytes = 16 * 1024;
 
     // After git exits, a helper it started (a credential cache daemon, say) may still hold the pipes open;
-    // wait this long for the end of output, then stop reading rather than hang.
-    private static readonly TimeSpan OutputDrainGrace = TimeSpan.FromSeconds(5);
+    // wait this long for the end of output, then stop reading rather than hang. Generous, because on a loaded
+    // machine the last reads of a legitimate output can lag well behind the exit.
+    private static readonly TimeSpan OutputDrainGrace = TimeSpan.FromSeconds(30);
 
     // Variables that would point git at another repository, index or object store than the one we name.
     private static readonly string[] RepositoryRedirects =

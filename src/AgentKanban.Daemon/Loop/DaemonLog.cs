@@ -49,6 +49,9 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 4208, Level = LogLevel.Warning, Message = "Session {SessionId}: agent reported an error ({Code}): {Detail}")]
     public static partial void AgentError(ILogger logger, string sessionId, string? code, string detail);
 
+    [LoggerMessage(EventId = 4209, Level = LogLevel.Information, Message = "Session {SessionId}: the agent's stderr ended with: {Tail}")]
+    public static partial void AgentStderr(ILogger logger, string sessionId, string tail);
+
     // Rate limits
     [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Runtime {Runtime} rate limited (session {SessionId}): paused until {Until} ({Reason})")]
     public static partial void RateLimited(ILogger logger, string runtime, string sessionId, DateTimeOffset until, string reason);

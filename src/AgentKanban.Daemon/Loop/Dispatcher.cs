@@ -73,8 +73,8 @@ public sealed class Dispatcher(
             var decision = DispatchRules.Decide(task, agent, facts with { RunningTotal = slots.RunningTotal });
             switch (decision.Verdict)
             {
-                case EligibilityVerdict.Dispatch:
-                    Begin(task, agent!, decision.AsProbe, stopping);
+                case EligibilityVerdict.Dispatch when slots.TryReserve(agent!.Runtime) is { } reservation:
+                    Begin(task, agent, reservation, decision.AsProbe, stopping);
                     started++;
                     break;
                 case EligibilityVerdict.Skip:
@@ -95,9 +95,8 @@ public sealed class Dispatcher(
     /// <summary>Waits for dispatches in flight (shutdown).</summary>
     public Task WhenIdleAsync() => Task.WhenAll(_inFlight.Values);
 
-    private void Begin(TaskDto task, AgentDto agent, bool asProbe, CancellationToken stopping)
+    private void Begin(TaskDto task, AgentDto agent, IDisposable reservation, bool asProbe, CancellationToken stopping)
     {
-        var reservation = slots.Reserve(agent.Runtime);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _inFlight[task.Id] = gate.Task;
         _ = Task.Run(async () =>

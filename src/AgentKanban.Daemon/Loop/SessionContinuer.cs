@@ -139,7 +139,9 @@ public sealed class SessionContinuer(
             return ContinueOutcome.Waiting;
         }
 
-        if (!slots.HasRoomFor(session.Runtime))
+        // The slot is held from here until the agent runs (then the supervisor counts it) or the resume gives up.
+        using var slot = slots.TryReserve(session.Runtime);
+        if (slot is null)
         {
             return ContinueOutcome.Later;
         }

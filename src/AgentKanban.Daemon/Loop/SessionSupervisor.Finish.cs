@@ -38,7 +38,12 @@ public sealed partial class SessionSupervisor
 
         var result = await endings.ApplyAsync(session, SessionState.Active, verdict, facts.Task, CancellationToken.None);
         var ended = result.Session ?? session;
-        DaemonLog.AgentEnded(logger, session.Id, session.TaskId, Describe(exit), ended.State.ToName(), verdict.Reason);
+        DaemonLog.AgentEnded(logger, session.Id, session.TaskId, Describe(exit), ended.State.ToName(),
+            $"{verdict.Reason} (task: {check.Task?.Status ?? "?"}, {check.Reason})");
+        if (!string.IsNullOrWhiteSpace(exit.ErrorTail))
+        {
+            DaemonLog.AgentStderr(logger, session.Id, Tail(exit.ErrorTail, 2000));
+        }
         if (result.Applied)
         {
             RunEnded?.Invoke(ended);
@@ -58,6 +63,8 @@ public sealed partial class SessionSupervisor
         detail = detail.Trim().ReplaceLineEndings(" ");
         return detail.Length > 300 ? detail[..300] + "…" : detail;
     }
+
+    private static string Tail(string text, int max) => text.Length <= max ? text : "…" + text[^max..];
 
     private static string Describe(AgentExit exit) => exit.Kind switch
     {

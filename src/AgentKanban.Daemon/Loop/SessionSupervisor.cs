@@ -65,8 +65,10 @@ public sealed partial class SessionSupervisor(
             }
             catch (Exception e) when (e is not OperationCanceledException || !daemonStopping.IsCancellationRequested)
             {
-                // The session stays Active in the store; the reconcile pass resumes it. Nothing is lost.
+                // Supervision itself failed (the store, say). Park the session with a backoff so it is retried later
+                // rather than at once in a loop; if even that fails it stays Active and the reconcile pass resumes it.
                 DaemonLog.RunFailed(logger, session.Id, e);
+                await ParkAfterFailureAsync(run, e);
             }
             finally
             {
@@ -122,6 +124,29 @@ public sealed partial class SessionSupervisor(
         {
             var pending = _running.Values.Select(r => r.Ended.Task).ToArray();
             await Task.WhenAll(pending).WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task ParkAfterFailureAsync(RunningAgent run, Exception error)
+    {
+        try
+        {
+            if (run.Process is { } process)
+            {
+                await process.StopAsync(context.Options.StopGracePeriod, CancellationToken.None);
+            }
+
+            var current = await store.GetAsync(run.Session.Id, CancellationToken.None);
+            if (current?.State == SessionState.Active)
+            {
+                await endings.ApplyAsync(current, SessionState.Active,
+                    new RunVerdict(SessionTrigger.FailedTransient, "daemon error while supervising the agent: " + error.Message, false),
+                    TaskView.Unknown, CancellationToken.None);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            DaemonLog.RunFailed(logger, run.Session.Id, e);
         }
     }
 

@@ -32,6 +32,21 @@ public sealed class SlotReservations(SessionSupervisor supervisor, DaemonOptions
     public bool HasRoomFor(string runtime) =>
         Running(runtime) < options.MaxConcurrentPerRuntime && RunningTotal < options.MaxConcurrent;
 
+    /// <summary>Reserves a slot if the caps leave room (checked and taken atomically); null when they do not.</summary>
+    public IDisposable? TryReserve(string runtime)
+    {
+        lock (_lock)
+        {
+            if (supervisor.RunningOn(runtime) + _reserved.GetValueOrDefault(runtime) >= options.MaxConcurrentPerRuntime
+                || supervisor.RunningCount + _reservedTotal >= options.MaxConcurrent)
+            {
+                return null;
+            }
+
+            return Reserve(runtime);
+        }
+    }
+
     /// <summary>Holds a slot until disposed (by then the agent runs and the supervisor counts it, or the dispatch failed).</summary>
     public IDisposable Reserve(string runtime)
     {

@@ -195,6 +195,16 @@ public sealed class SessionStore(DaemonDatabase database, TimeProvider timeProvi
         return rows.Count == 0 ? null : rows[0];
     }
 
+    /// <summary>Every session of a task on this machine, closed ones included, oldest first.</summary>
+    public async Task<IReadOnlyList<SessionRecord>> ListByTaskAsync(string taskId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SessionRows.Columns} FROM sessions WHERE task_id = $task ORDER BY created_at_ms, id";
+        command.Parameters.AddWithValue("$task", taskId);
+        return await ReadListAsync(command, cancellationToken);
+    }
+
     /// <summary>Every session that is not closed, oldest first.</summary>
     public async Task<IReadOnlyList<SessionRecord>> ListOpenAsync(CancellationToken cancellationToken)
     {

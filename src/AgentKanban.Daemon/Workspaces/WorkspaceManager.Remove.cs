@@ -53,9 +53,13 @@ public sealed partial class WorkspaceManager
         using var mirrorLock = await _mirrors.LockAsync(found.MirrorPath, ct);
 
         // Read again under the lock: a concurrent removal may have finished in the meantime.
-        var registration = WorktreeRegistrations.FindInMirror(found.MirrorPath, path);
+        if (WorktreeRegistrations.FindInMirror(found.MirrorPath, path) is not { } registration)
+        {
+            return await RemoveUnregisteredAsync(sessionId, path, ct);
+        }
+
         WipSnapshot? wip = null;
-        if (registration is { BeingCreated: false } && Directory.Exists(path))
+        if (!registration.BeingCreated && Directory.Exists(path))
         {
             // Crash point: nothing has changed yet when this step dies; a retry saves again from the same files.
             wip = await _wip.SaveAsync(registration, path, sessionId, ct);
@@ -68,10 +72,7 @@ public sealed partial class WorkspaceManager
         // Crash point: the work is saved (the wip ref, the branch) and the directory is moved out of the way in
         // one rename. A retry finds the directory gone and only prunes the record; the trash copy is swept.
         var trashed = SafeDirectories.MoveAside(path, _layout.Trash);
-        if (registration is not null)
-        {
-            WorktreeRegistrations.ClearCreationLock(registration);
-        }
+        WorktreeRegistrations.ClearCreationLock(registration);
 
         // Crash point: after the prune the mirror no longer knows the worktree; only the trash copy may remain.
         await Local(found.MirrorPath, ["worktree", "prune"], ct);
@@ -81,11 +82,11 @@ public sealed partial class WorkspaceManager
             WorkspaceLog.Removed(_logger, sessionId, path);
         }
 
-        return new WorkspaceRemoval(sessionId, Found: registration is not null || trashed is not null)
+        return new WorkspaceRemoval(sessionId, Found: true)
         {
             WipRef = wip?.Ref,
             WipCommit = wip?.Commit,
-            Branch = (registration ?? found).Branch,
+            Branch = registration.Branch,
             MirrorPath = found.MirrorPath,
         };
     }

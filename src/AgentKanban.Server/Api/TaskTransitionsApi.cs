@@ -47,54 +47,32 @@ public static class TaskTransitionsApi
         WriteTransaction tx, Caller caller, TaskAction action, string id, string? prUrl, string? reason, long? requestedEpoch,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var allowed = TaskTransitions.AllowedFrom(action);
-        var sql = new StringBuilder("UPDATE tasks SET status = @to, updated_at = @now");
-        var command = tx.Command("");
+        var fence = caller.IsWorker ? caller.Epoch : requestedEpoch;
+        var command = tx.Command(UpdateSql(action, prUrl is { Length: > 0 }, fence is not null));
         await using (command)
         {
             command.Add("@to", TaskTransitions.Target(action).ToName()).Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId);
+            var allowed = TaskTransitions.AllowedFrom(action);
+            for (var i = 0; i < allowed.Count; i++)
+            {
+                command.Add(StatusParameters[i], allowed[i].ToName());
+            }
+
             switch (action)
             {
                 case TaskAction.Claim:
-                    sql.Append(", active_session_id = @session");
-                    command.Add("@session", caller.SessionId);
+                    command.Add("@session", caller.SessionId).Add("@agent", caller.AgentId);
                     break;
                 case TaskAction.Review when prUrl is { Length: > 0 }:
-                    sql.Append(", pr_url = @pr");
                     command.Add("@pr", prUrl);
                     break;
-                case TaskAction.Complete or TaskAction.Cancel:
-                    // A finished task needs no lease any more.
-                    sql.Append(", lease_machine_id = NULL, lease_expires_at = NULL");
-                    break;
-                case TaskAction.Release:
-                    // Back to todo for another run: the old lease and its sessions are fenced off by the new epoch.
-                    sql.Append(", scheduled_at = NULL, lease_machine_id = NULL, lease_expires_at = NULL, active_session_id = NULL, epoch = epoch + 1");
-                    break;
             }
 
-            sql.Append(" WHERE id = @id AND owner_id = @o AND status IN (");
-            for (var i = 0; i < allowed.Count; i++)
-            {
-                sql.Append(i == 0 ? "@s0" : $", @s{i}");
-                command.Add($"@s{i}", allowed[i].ToName());
-            }
-
-            sql.Append(')');
-            var fence = caller.IsWorker ? caller.Epoch : requestedEpoch;
             if (fence is not null)
             {
-                sql.Append(" AND epoch = @epoch");
                 command.Add("@epoch", fence.Value);
             }
 
-            if (action == TaskAction.Claim)
-            {
-                sql.Append(" AND assigned_to = @agent");
-                command.Add("@agent", caller.AgentId);
-            }
-
-            command.CommandText = sql.ToString();
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 throw await ExplainAsync(tx, caller, action, id, fence, cancellationToken);
@@ -114,6 +92,58 @@ public static class TaskTransitionsApi
         tx.AddEvent(ServerEvents.Activity(caller.OwnerId, task, activity));
         return ApiResult.Ok(task, ContractsJsonContext.Default.TaskDto);
     }
+
+    private static readonly string[] StatusParameters = ["@s0", "@s1", "@s2", "@s3", "@s4"];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(TaskAction, bool, bool), string> Statements = new();
+
+    /// <summary>
+    /// The compare-and-set for one action: <c>UPDATE tasks SET status = @to … WHERE id = @id AND owner_id = @o AND status IN
+    /// (allowed) [AND epoch = @epoch] [AND assigned_to = @agent]</c>. The text depends only on its inputs, so it is built once
+    /// and reused as a prepared statement.
+    /// </summary>
+    private static string UpdateSql(TaskAction action, bool withPrUrl, bool fenced) => Statements.GetOrAdd((action, withPrUrl, fenced), static key =>
+    {
+        var (action, withPrUrl, fenced) = key;
+        var sql = new StringBuilder("UPDATE tasks SET status = @to, updated_at = @now");
+        switch (action)
+        {
+            case TaskAction.Claim:
+                sql.Append(", active_session_id = @session");
+                break;
+            case TaskAction.Review when withPrUrl:
+                sql.Append(", pr_url = @pr");
+                break;
+            case TaskAction.Complete or TaskAction.Cancel:
+                // A finished task needs no lease any more.
+                sql.Append(", lease_machine_id = NULL, lease_expires_at = NULL");
+                break;
+            case TaskAction.Release:
+                // Back to todo for another run: the old lease and its sessions are fenced off by the new epoch.
+                sql.Append(", scheduled_at = NULL, lease_machine_id = NULL, lease_expires_at = NULL, active_session_id = NULL, epoch = epoch + 1");
+                break;
+        }
+
+        sql.Append(" WHERE id = @id AND owner_id = @o AND status IN (");
+        var allowed = TaskTransitions.AllowedFrom(action);
+        for (var i = 0; i < allowed.Count; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(StatusParameters[i]);
+        }
+
+        sql.Append(')');
+        if (fenced)
+        {
+            sql.Append(" AND epoch = @epoch");
+        }
+
+        if (action == TaskAction.Claim)
+        {
+            sql.Append(" AND assigned_to = @agent");
+        }
+
+        return sql.ToString();
+    });
 
     /// <summary>The compare-and-set changed nothing: read the row once to tell the caller why.</summary>
     private static async Task<ApiException> ExplainAsync(

@@ -58,12 +58,11 @@ public sealed class Authenticator
         return (null, "unrecognised bearer token (expected akp_…, akm_… or a session JWT)");
     }
 
-    private async Task<Caller?> FindUserAsync(string hash, CancellationToken cancellationToken)
+    private Task<Caller?> FindUserAsync(string hash, CancellationToken cancellationToken) => _store.ReadAsync(async (db, ct) =>
     {
-        await using var connection = await _store.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command("SELECT id, name, is_admin FROM users WHERE token_hash = @h").Add("@h", hash);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using var command = db.Command("SELECT id, name, is_admin FROM users WHERE token_hash = @h").Add("@h", hash);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
         {
             return null;
         }
@@ -78,14 +77,13 @@ public sealed class Authenticator
             Name = reader.GetString(1),
             IsAdmin = reader.GetBoolean(2),
         };
-    }
+    }, cancellationToken);
 
-    private async Task<Caller?> FindMachineAsync(string hash, CancellationToken cancellationToken)
+    private Task<Caller?> FindMachineAsync(string hash, CancellationToken cancellationToken) => _store.ReadAsync(async (db, ct) =>
     {
-        await using var connection = await _store.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command("SELECT id, owner_id, name FROM machines WHERE api_key_hash = @h").Add("@h", hash);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using var command = db.Command("SELECT id, owner_id, name FROM machines WHERE api_key_hash = @h").Add("@h", hash);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
         {
             return null;
         }
@@ -100,35 +98,27 @@ public sealed class Authenticator
             MachineId = id,
             Name = reader.GetString(2),
         };
-    }
+    }, cancellationToken);
 
     private async Task<(Caller?, string?)> AuthenticateSessionAsync(string token, string sessionId, string requestBaseUrl, CancellationToken cancellationToken)
     {
-        string ownerId, agentId, machineId, status, publicKey, kind, username;
-        string? taskId;
-        long epoch;
-        await using (var connection = await _store.OpenConnectionAsync(cancellationToken))
-        await using (var command = connection.Command(
-            "SELECT s.owner_id, s.agent_id, s.machine_id, s.task_id, s.status, s.epoch, s.public_key, a.kind, a.username " +
-            "FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE s.id = @id").Add("@id", sessionId))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var row = await _store.ReadAsync(async (db, ct) =>
         {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return (null, "unknown session");
-            }
-
-            ownerId = reader.GetString(0);
-            agentId = reader.GetString(1);
-            machineId = reader.GetString(2);
-            taskId = reader.GetStringOrNull(3);
-            status = reader.GetString(4);
-            epoch = reader.GetInt64(5);
-            publicKey = reader.GetString(6);
-            kind = reader.GetString(7);
-            username = reader.GetString(8);
+            await using var command = db.Command(
+                "SELECT s.owner_id, s.agent_id, s.machine_id, s.task_id, s.status, s.epoch, s.public_key, a.kind, a.username " +
+                "FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE s.id = @id").Add("@id", sessionId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct)
+                ? new SessionRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetStringOrNull(3), reader.GetString(4),
+                    reader.GetInt64(5), reader.GetString(6), reader.GetString(7), reader.GetString(8))
+                : null;
+        }, cancellationToken);
+        if (row is null)
+        {
+            return (null, "unknown session");
         }
 
+        var (ownerId, agentId, machineId, taskId, status, epoch, publicKey, kind, username) = row;
         if (status != "active")
         {
             return (null, "session is closed");
@@ -169,6 +159,9 @@ public sealed class Authenticator
             Epoch = epoch,
         }, null);
     }
+
+    private sealed record SessionRow(
+        string OwnerId, string AgentId, string MachineId, string? TaskId, string Status, long Epoch, string PublicKey, string Kind, string Username);
 
     private bool AudienceAccepted(string audience, string requestAudience)
     {

@@ -32,7 +32,7 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
         {
             return await store.WriteAsync(async (tx, ct) =>
             {
-                if (key is not null && await FindStoredAsync(tx.Connection, tx.Transaction, caller.IdentityKey, key, ct) is { } stored)
+                if (key is not null && await FindStoredAsync(tx.Scope, caller.IdentityKey, key, ct) is { } stored)
                 {
                     return stored;
                 }
@@ -58,8 +58,7 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
             // A concurrent request with the same key won the race (PostgreSQL): answer with what it stored.
             if (key is not null)
             {
-                await using var connection = await store.OpenConnectionAsync(cancellationToken);
-                if (await FindStoredAsync(connection, null, caller.IdentityKey, key, cancellationToken) is { } stored)
+                if (await store.ReadAsync((db, ct) => FindStoredAsync(db, caller.IdentityKey, key, ct), cancellationToken) is { } stored)
                 {
                     return stored;
                 }
@@ -105,11 +104,10 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
         return key;
     }
 
-    private static async Task<ApiResult?> FindStoredAsync(DbConnection connection, DbTransaction? transaction, string identity, string key, CancellationToken cancellationToken)
+    private static async Task<ApiResult?> FindStoredAsync(DbScope db, string identity, string key, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command("SELECT status_code, body FROM idempotency_keys WHERE identity = @i AND key = @k")
+        await using var command = db.Command("SELECT status_code, body FROM idempotency_keys WHERE identity = @i AND key = @k")
             .Add("@i", identity).Add("@k", key);
-        command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {

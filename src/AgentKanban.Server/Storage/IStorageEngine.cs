@@ -29,17 +29,7 @@ public interface IStorageEngine : IAsyncDisposable
     /// are inserted just before the commit; after the commit <c>IEventSignal.Notify</c> is called with the latest id.
     /// </summary>
     Task<T> WriteAsync<T>(Func<WriteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
-}
 
-/// <summary>Read helpers on top of <see cref="IStorageEngine"/>.</summary>
-public static class StorageEngineExtensions
-{
-    /// <summary>Runs a read on a pooled connection.</summary>
-    public static async Task<T> ReadAsync<T>(this IStorageEngine store, Func<DbScope, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(read);
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        return await read(new DbScope(connection, null, store.Dialect), cancellationToken);
-    }
+    /// <summary>Runs a read on a pooled connection (with cached prepared statements where the engine keeps them).</summary>
+    Task<T> ReadAsync<T>(Func<DbScope, CancellationToken, Task<T>> read, CancellationToken cancellationToken);
 }

@@ -22,7 +22,15 @@ public sealed class PostgresStorageEngine : IStorageEngine
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ConnectionString = connectionString;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // Let Npgsql keep server-side prepared statements for the server's fixed set of queries.
+            builder.MaxAutoPrepare = 128;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _signal = signal ?? NoopEventSignal.Instance;
         _time = timeProvider;
     }
@@ -64,6 +72,13 @@ public sealed class PostgresStorageEngine : IStorageEngine
                 // The transaction was rolled back as a whole; running the work again from the start is safe.
             }
         }
+    }
+
+    public async Task<T> ReadAsync<T>(Func<DbScope, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await read(new DbScope(connection, null, Dialect), cancellationToken);
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();

@@ -11,11 +11,15 @@ namespace AgentKanban.Server.Storage;
 /// </summary>
 public sealed class SqliteStorageEngine : IStorageEngine
 {
+    private const int MaxIdleReaders = 16;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteCommandCache> _readers = [];
     private readonly IEventSignal _signal;
     private readonly TimeProvider _time;
     private readonly string _connectionString;
-    private SqliteConnection? _writer;
+    private SqliteCommandCache? _writer;
+    private volatile bool _disposed;
 
     public SqliteStorageEngine(string dataDir, IEventSignal? signal, TimeProvider timeProvider)
     {
@@ -46,7 +50,7 @@ public sealed class SqliteStorageEngine : IStorageEngine
         try
         {
             var writer = await WriterAsync(cancellationToken);
-            await Migrations.ApplyAsync(writer, Kind, _time.GetUtcNow(), cancellationToken);
+            await Migrations.ApplyAsync(writer.Connection, Kind, _time.GetUtcNow(), cancellationToken);
         }
         finally
         {
@@ -70,8 +74,8 @@ public sealed class SqliteStorageEngine : IStorageEngine
         try
         {
             var writer = await WriterAsync(cancellationToken);
-            await using var transaction = writer.BeginTransaction(deferred: false);
-            var tx = new WriteTransaction(writer, transaction, Dialect);
+            await using var transaction = writer.Connection.BeginTransaction(deferred: false);
+            var tx = new WriteTransaction(writer.Connection, transaction, Dialect, writer);
             result = await work(tx, cancellationToken);
             latest = await EventLog.AppendAsync(tx, cancellationToken);
             // Crash point: before this commit nothing of the work is visible; after it, rows and events are durable together.
@@ -90,14 +94,43 @@ public sealed class SqliteStorageEngine : IStorageEngine
         return result;
     }
 
+    public async Task<T> ReadAsync<T>(Func<DbScope, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (!_readers.TryTake(out var reader))
+        {
+            var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await connection.Command("PRAGMA busy_timeout=5000; PRAGMA query_only=1;").ExecAsync(cancellationToken);
+            reader = new SqliteCommandCache(connection);
+        }
+
+        try
+        {
+            return await read(new DbScope(reader.Connection, null, Dialect) { Cache = reader }, cancellationToken);
+        }
+        finally
+        {
+            if (_readers.Count < MaxIdleReaders && !_disposed)
+            {
+                _readers.Add(reader);
+            }
+            else
+            {
+                Close(reader);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         await _writeLock.WaitAsync(CancellationToken.None);
         try
         {
             if (_writer is not null)
             {
-                await _writer.DisposeAsync();
+                Close(_writer);
                 _writer = null;
             }
         }
@@ -106,10 +139,21 @@ public sealed class SqliteStorageEngine : IStorageEngine
             _writeLock.Release();
         }
 
+        while (_readers.TryTake(out var reader))
+        {
+            Close(reader);
+        }
+
         SqliteConnection.ClearAllPools();
     }
 
-    private async Task<SqliteConnection> WriterAsync(CancellationToken cancellationToken)
+    private static void Close(SqliteCommandCache cache)
+    {
+        cache.Dispose();
+        cache.Connection.Dispose();
+    }
+
+    private async Task<SqliteCommandCache> WriterAsync(CancellationToken cancellationToken)
     {
         if (_writer is not null)
         {
@@ -118,10 +162,11 @@ public sealed class SqliteStorageEngine : IStorageEngine
 
         var writer = new SqliteConnection(_connectionString);
         await writer.OpenAsync(cancellationToken);
-        // WAL persists in the file; synchronous=FULL makes every commit survive a power loss, not only a crash.
-        await writer.Command("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
+        // WAL: readers never block the writer. synchronous=NORMAL in WAL mode loses nothing when the process crashes
+        // (an OS crash or power cut may drop the last commits); busy_timeout covers another process's checkpoint.
+        await writer.Command("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
             .ExecAsync(cancellationToken);
-        _writer = writer;
-        return writer;
+        _writer = new SqliteCommandCache(writer);
+        return _writer;
     }
 }

@@ -11,11 +11,14 @@ public sealed class WriteTransaction
 {
     private readonly List<EventRecord> _events = [];
 
-    internal WriteTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect)
+    private readonly SqliteCommandCache? _cache;
+
+    internal WriteTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, SqliteCommandCache? cache = null)
     {
         Connection = connection;
         Transaction = transaction;
         Dialect = dialect;
+        _cache = cache;
     }
 
     public DbConnection Connection { get; }
@@ -27,18 +30,12 @@ public sealed class WriteTransaction
     public StorageKind Kind => Dialect.Kind;
 
     /// <summary>The same connection and transaction, for queries shared with the read side.</summary>
-    public DbScope Scope => new(Connection, Transaction, Dialect);
+    public DbScope Scope => new(Connection, Transaction, Dialect) { Cache = _cache };
 
     internal IReadOnlyList<EventRecord> Events => _events;
 
     /// <summary>A command bound to this transaction.</summary>
-    public DbCommand Command(string sql)
-    {
-        var command = Connection.CreateCommand();
-        command.Transaction = Transaction;
-        command.CommandText = sql;
-        return command;
-    }
+    public DbCommand Command(string sql) => Scope.Command(sql);
 
     /// <summary>Queues an event for the log; it is inserted (and numbered) when the transaction commits.</summary>
     public void AddEvent(EventRecord record)

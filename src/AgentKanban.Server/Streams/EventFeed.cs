@@ -105,6 +105,7 @@ internal sealed partial class EventFeed(
             {
                 var current = _current!;
                 var batch = await log.ReadAsync(current.CoveredTo, upToId: null, scope: null, _options.ReadBatchSize, stoppingToken).ConfigureAwait(false);
+                StreamMetrics.FeedReads.Add(1);
                 if (batch.Count == 0)
                 {
                     return true;

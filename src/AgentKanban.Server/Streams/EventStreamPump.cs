@@ -37,6 +37,7 @@ internal sealed partial class EventStreamPump(
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = stop.Token;
+        StreamMetrics.Subscribers.Add(1);
         try
         {
             // The keep-alive timer exists before the headers go out, so a client that has seen the headers
@@ -58,6 +59,7 @@ internal sealed partial class EventStreamPump(
                     // Behind the in-memory window: read the gap from the log, filtered, one batch at a time.
                     var upTo = window.CoveredFrom;
                     var rows = await log.ReadAsync(cursor, upTo, scope, _options.ReadBatchSize, token).ConfigureAwait(false);
+                    StreamMetrics.CatchUpReads.Add(1);
                     if (!await WriteAsync(writer, rows, scope, token).ConfigureAwait(false))
                     {
                         return;
@@ -109,13 +111,14 @@ internal sealed partial class EventStreamPump(
         {
             // Cancels the pending keep-alive delay so its timer does not outlive the response.
             await stop.CancelAsync().ConfigureAwait(false);
+            StreamMetrics.Subscribers.Add(-1);
         }
     }
 
     private static async ValueTask<bool> WriteWindowAsync(PipeWriter writer, EventWindow window, long cursor, StreamScope scope, CancellationToken cancellationToken)
     {
         var pending = 0;
-        var wrote = false;
+        var written = 0;
         for (var i = window.IndexAfter(cursor); i < window.Events.Length; i++)
         {
             var stored = window.Events[i];
@@ -125,7 +128,7 @@ internal sealed partial class EventStreamPump(
             }
 
             writer.Write(stored.Frame.Span);
-            wrote = true;
+            written++;
             pending += stored.Frame.Length;
             if (pending >= FlushThresholdBytes)
             {
@@ -137,7 +140,13 @@ internal sealed partial class EventStreamPump(
             }
         }
 
-        return !wrote || !(await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted;
+        if (written == 0)
+        {
+            return true;
+        }
+
+        StreamMetrics.FramesSent.Add(written);
+        return !(await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted;
     }
 
     private static async ValueTask<bool> WriteAsync(PipeWriter writer, IReadOnlyList<StoredEvent> rows, StreamScope scope, CancellationToken cancellationToken)
@@ -147,14 +156,18 @@ internal sealed partial class EventStreamPump(
             return true;
         }
 
+        var written = 0;
         foreach (var stored in rows)
         {
             // The log query already filtered by scope; checking again keeps both paths identical.
             if (scope.Matches(stored))
             {
                 writer.Write(stored.Frame.Span);
+                written++;
             }
         }
+
+        StreamMetrics.FramesSent.Add(written);
 
         return !(await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted;
     }

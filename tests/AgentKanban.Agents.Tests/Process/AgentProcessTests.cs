@@ -124,7 +124,7 @@ public sealed class AgentProcessTests : IDisposable
     public async Task A_helper_holding_the_pipe_does_not_keep_the_reader_waiting_after_exit()
     {
         var pidFile = _dir.File("helper.pid");
-        await using var process = AgentProcess.Start(FakeAgentCli.Options(_dir.Path, "grandchild", pidFile, "line", "bye", "exit", "0"));
+        await using var process = AgentProcess.Start(FakeAgentCli.Options(_dir.Path, "grandchild", pidFile, "wait-file", pidFile, "line", "bye", "exit", "0"));
         var helper = await Processes.ReadPidFileAsync(pidFile);
 
         var lines = await Processes.ReadAllAsync(process);
@@ -140,7 +140,7 @@ public sealed class AgentProcessTests : IDisposable
     public async Task A_helper_that_left_the_group_is_abandoned_not_waited_for()
     {
         var pidFile = _dir.File("escapee.pid");
-        var process = AgentProcess.Start(FakeAgentCli.Options(_dir.Path, "escapee", pidFile, "line", "bye", "exit", "0"));
+        var process = AgentProcess.Start(FakeAgentCli.Options(_dir.Path, "escapee", pidFile, "wait-file", pidFile, "line", "bye", "exit", "0"));
         var escapee = await Processes.ReadPidFileAsync(pidFile);
         try
         {
@@ -162,7 +162,7 @@ public sealed class AgentProcessTests : IDisposable
     public async Task Stop_after_exit_still_reaches_leftovers()
     {
         var pidFile = _dir.File("leftover.pid");
-        var options = FakeAgentCli.Options(_dir.Path, "grandchild", pidFile, "exit", "0") with { DrainTimeout = TimeSpan.FromMinutes(5) };
+        var options = FakeAgentCli.Options(_dir.Path, "grandchild", pidFile, "wait-file", pidFile, "exit", "0") with { DrainTimeout = TimeSpan.FromMinutes(5) };
         await using var process = AgentProcess.Start(options);
         var leftover = await Processes.ReadPidFileAsync(pidFile);
         await process.Exited.WaitAsync(Processes.Patience, Ct);

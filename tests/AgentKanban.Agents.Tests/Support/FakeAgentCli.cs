@@ -8,6 +8,9 @@ internal static class FakeAgentCli
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "FakeAgent.dll");
 
+    /// <summary>The fake's own launcher (apphost): stands in for the <c>claude</c> executable; needs DOTNET_ROOT.</summary>
+    public static string Apphost => Path.Combine(AppContext.BaseDirectory, "FakeAgent");
+
     /// <summary>The dotnet host that runs this test process (…/dotnet/shared/Microsoft.NETCore.App/X/ → …/dotnet/dotnet).</summary>
     public static string DotnetHost { get; } = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
 

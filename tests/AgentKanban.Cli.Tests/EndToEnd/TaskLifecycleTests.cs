@@ -64,6 +64,28 @@ public sealed class TaskLifecycleTests(BoardServer server) : IClassFixture<Board
     }
 
     [Fact]
+    public async Task Machines_and_sessions_are_listed_and_described()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (taskId, agentId) = await AssignedTaskAsync("Observe me");
+        var identity = await server.StartAgentSessionAsync(taskId, agentId, ct);
+
+        var sessions = Json.Array(await User.OkAsync("get", "sessions", "--task", taskId, "-o", "json"));
+        var machines = Json.Array(await User.OkAsync("get", "machines", "-o", "json"));
+        var machinePage = (await User.OkAsync("describe", "machine", identity.MachineId)).Out;
+        var sessionPage = (await User.OkAsync("describe", "session", identity.SessionId)).Out;
+        var sessionTable = (await User.OkAsync("get", "sessions", "--task", taskId)).Out;
+
+        Assert.Equal([identity.SessionId], sessions.Select(x => x!.Str("id")));
+        Assert.Contains(machines, m => m!.Str("id") == identity.MachineId);
+        Assert.Contains("Runtimes:", machinePage, StringComparison.Ordinal);
+        Assert.Contains("claude", machinePage, StringComparison.Ordinal);
+        Assert.Contains(identity.SessionId, sessionPage, StringComparison.Ordinal);
+        Assert.Contains("TOKENS_IN", sessionTable, StringComparison.Ordinal);
+        Assert.Equal(identity.SessionId, Json.Object(await User.OkAsync("get", "session", identity.SessionId, "-o", "json")).Str("id"));
+    }
+
+    [Fact]
     public async Task An_agent_cannot_complete_its_own_work()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -15,9 +15,8 @@ public sealed class GarbageOutputTests
 
         var ended = await Eventually.WaitAsync(async () =>
         {
-            var s = await daemon.Sessions.ListOpenAsync(CancellationToken.None);
-            var all = s.Concat(await ClosedAsync(daemon, bad.Id));
-            return all.FirstOrDefault(x => x.TaskId == bad.Id && x.State is SessionState.Completing or SessionState.Closed);
+            var all = await daemon.Sessions.ListByTaskAsync(bad.Id, CancellationToken.None);
+            return all.FirstOrDefault(x => x.State is SessionState.Completing or SessionState.Closed);
         }, "the garbage session to end");
         Assert.Contains("exited with an error", ended.LastReason, StringComparison.Ordinal);
 
@@ -49,30 +48,5 @@ public sealed class GarbageOutputTests
         // The hung agent's whole process group is gone.
         var pid = Assert.Single(env.InvocationsFor(bad.Id)).Pid;
         await Eventually.TrueAsync(() => Task.FromResult(!TestProcesses.IsAlive(pid)), "the hung agent to be killed");
-    }
-
-    private static async Task<IEnumerable<Daemon.Store.SessionRecord>> ClosedAsync(RunningDaemon daemon, string taskId)
-    {
-        var list = new List<Daemon.Store.SessionRecord>();
-        foreach (var s in await daemon.Sessions.ListOpenAsync(CancellationToken.None))
-        {
-            list.Add(s);
-        }
-
-        // Closed sessions are not "open": look them up through the task's session id in the outbox-free store query.
-        await using var connection = await daemon.Sessions.Database.OpenReadAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM sessions WHERE task_id = $t";
-        command.Parameters.AddWithValue("$t", taskId);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            if (await daemon.Sessions.GetAsync(reader.GetString(0), CancellationToken.None) is { } s)
-            {
-                list.Add(s);
-            }
-        }
-
-        return list;
     }
 }

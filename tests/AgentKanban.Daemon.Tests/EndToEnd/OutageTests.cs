@@ -32,6 +32,6 @@ public sealed class OutageTests
         var session = Assert.Single(await env.Server.SessionsAsync(task.Id));
         Assert.Equal(100, session.InputTokens);
         Assert.Equal(12_500, session.CostMicroUsd);
-        Assert.Empty((await daemon.Outbox.AllAsync(CancellationToken.None)).Where(i => i.FailedAtMs is not null));
+        Assert.DoesNotContain(await daemon.Outbox.AllAsync(CancellationToken.None), i => i.FailedAtMs is not null);
     }
 }

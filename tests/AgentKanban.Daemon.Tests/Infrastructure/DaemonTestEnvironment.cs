@@ -196,6 +196,28 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
         return list;
     }
 
+    /// <summary>Named events the fake agents logged (e.g. "tool-finished"), with the task they belong to.</summary>
+    public IReadOnlyList<(string Mark, string? TaskId, int Pid)> Marks()
+    {
+        var path = FakeLog + ".marks";
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        var list = new List<(string, string?, int)>();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { Length: > 0 } line)
+        {
+            using var doc = JsonDocument.Parse(line);
+            var r = doc.RootElement;
+            list.Add((r.GetProperty("mark").GetString()!, r.GetProperty("ak_task_id").GetString(), r.GetProperty("pid").GetInt32()));
+        }
+
+        return list;
+    }
+
     public IReadOnlyList<FakeInvocation> InvocationsFor(string taskId) => Invocations().Where(i => i.AkTaskId == taskId).ToList();
 
     public async Task<TaskDto> WaitForStatusAsync(string taskId, string status, TimeSpan? timeout = null) =>
@@ -220,6 +242,10 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
 
         TestProcesses.KillMarked(Marker);
         await Server.DisposeAsync();
-        TestPaths.DeleteQuietly(Root);
+        // AK_TEST_KEEP=1 keeps the state dir, logs and the fake agents' log for a post-mortem.
+        if (Environment.GetEnvironmentVariable("AK_TEST_KEEP") != "1")
+        {
+            TestPaths.DeleteQuietly(Root);
+        }
     }
 }

@@ -94,7 +94,7 @@ public sealed class GitRunnerTests : IDisposable
             Ct));
 
         Assert.Equal(GitFailureKind.TimedOut, error.Kind);
-        await server.ClientGone.WaitAsync(Ct);
+        Assert.Equal(-1, error.ExitCode);
     }
 
     [Fact]

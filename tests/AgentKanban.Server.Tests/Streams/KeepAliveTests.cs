@@ -1,3 +1,4 @@
+using AgentKanban.Server.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentKanban.Server.Tests.Streams;
@@ -9,11 +10,13 @@ public sealed class KeepAliveTests
     {
         var ct = TestContext.Current.CancellationToken;
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var env = await StreamEnvironment.StartAsync("sqlite", time, ct);
-        var board = await StreamServer.CreateBoardAsync(env.Server.Admin, "quiet", ct);
+        await using var server = await TestServer.StartAsync(DatabaseKind.Sqlite, new TestServerOptions { Time = time }, ct);
+        var user = await server.CreateUserAsync(cancellationToken: ct);
+        var board = await user.CreateBoardAsync(cancellationToken: ct);
 
-        // The server arms the keep-alive timer before it sends the headers, so once they are here the clock can move.
-        await using var stream = await SseTestStream.OpenAsync(env.Server.Admin, $"/api/boards/{board.Id}/events", ct);
+        // The server arms the keep-alive timer before it sends the headers (and re-arms it before each comment),
+        // so whenever the client has seen the latest output the clock can be moved.
+        await using var stream = await SseTestStream.OpenAsync(user.Client, $"api/boards/{board.Id}/events", ct);
         for (var round = 0; round < 2; round++)
         {
             time.Advance(TimeSpan.FromSeconds(15));

@@ -1,6 +1,7 @@
 using AgentKanban.Contracts;
 using AgentKanban.Server.Storage;
 using AgentKanban.Server.Streams;
+using AgentKanban.Server.Tests.Infrastructure;
 
 namespace AgentKanban.Server.Tests.Streams;
 
@@ -26,7 +27,7 @@ internal sealed class StreamTestStore : IAsyncDisposable
     {
         if (engine == "postgres")
         {
-            var connectionString = await StreamTestPostgres.CreateDatabaseAsync(cancellationToken);
+            var connectionString = await TestPostgres.CreateDatabaseAsync(cancellationToken);
             var pg = new PostgresStorageEngine(connectionString, signal, TimeProvider.System);
             await pg.MigrateAsync(cancellationToken);
             return new StreamTestStore(pg, null, connectionString);
@@ -36,14 +37,6 @@ internal sealed class StreamTestStore : IAsyncDisposable
         var sqlite = new SqliteStorageEngine(directory, signal, TimeProvider.System);
         await sqlite.MigrateAsync(cancellationToken);
         return new StreamTestStore(sqlite, directory, null);
-    }
-
-    /// <summary>Another engine on the same PostgreSQL database, as a second server instance would have.</summary>
-    public async Task<IStorageEngine> OpenSecondInstanceAsync(IEventSignal? signal, CancellationToken cancellationToken)
-    {
-        var pg = new PostgresStorageEngine(_postgres ?? throw new InvalidOperationException("only PostgreSQL has instances"), signal, TimeProvider.System);
-        await pg.MigrateAsync(cancellationToken);
-        return pg;
     }
 
     /// <summary>Commits one event through the engine's write path; returns the log's latest id afterwards.</summary>
@@ -68,7 +61,7 @@ internal sealed class StreamTestStore : IAsyncDisposable
         await Engine.DisposeAsync();
         if (_postgres is not null)
         {
-            await StreamTestPostgres.DropDatabaseAsync(_postgres);
+            await TestPostgres.DropDatabaseAsync(_postgres);
         }
 
         if (_directory is not null && Directory.Exists(_directory))
