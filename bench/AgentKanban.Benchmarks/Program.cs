@@ -1,5 +1,25 @@
+using AgentKanban.Benchmarks.Daemon;
+using AgentKanban.Benchmarks.Server;
+using AgentKanban.Benchmarks.Sse;
 using BenchmarkDotNet.Running;
 
-// Micro-benchmarks: dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --filter '*'
-// End-to-end harnesses live beside them and are selected the same way (see bench/README.md).
+// End-to-end harnesses (real servers on 127.0.0.1, measured from the outside) are picked by their first flag;
+// everything else goes to BenchmarkDotNet: dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --filter '*'
+// See bench/README.md for every command.
+if (TransitionsHarness.Handles(args))
+{
+    return await TransitionsHarness.RunAsync(args);
+}
+
+if (DaemonHarness.Handles(args))
+{
+    return await DaemonHarness.RunAsync(args);
+}
+
+if (SseHarness.Handles(args))
+{
+    return await SseHarness.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -76,6 +76,12 @@ public sealed record DaemonOptions
     /// <summary>Permission mode for Claude Code when the agent does not set one (works as root and as a user).</summary>
     public string DefaultPermissionMode { get; init; } = "acceptEdits";
 
-    /// <summary>Wait for the event stream before falling back to polling only (push is optional).</summary>
+    /// <summary>Listen on the machine's event stream for work (push); polling alone when false.</summary>
     public bool UseEventStream { get; init; } = true;
+
+    /// <summary>
+    /// Called right after an agent process was started: (local session id, task id, pid, whether it resumed a
+    /// conversation). For benchmarks and embedding hosts; it must return quickly.
+    /// </summary>
+    public Action<string, string, int, bool>? OnAgentStarted { get; init; }
 }

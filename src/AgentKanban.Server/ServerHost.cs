@@ -38,6 +38,8 @@ public static class ServerHost
         builder.Services.AddSingleton<Mutations>();
         builder.Services.AddSingleton<LeaseSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseSweeper>());
+        builder.Services.AddSingleton<IdempotencyKeyCleanup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyCleanup>());
         builder.Services.AddEventStreams();
 
         var app = builder.Build();

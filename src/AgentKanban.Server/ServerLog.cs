@@ -19,4 +19,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(1005, LogLevel.Warning, "Lease sweep failed; retrying at the next tick")]
     public static partial void LeaseSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Cleaning old idempotency keys failed; retrying at the next tick")]
+    public static partial void IdempotencyCleanupFailed(ILogger logger, Exception exception);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -22,14 +23,16 @@ internal sealed class BenchServer : IAsyncDisposable
 {
     public const string DefaultPostgres = "Host=127.0.0.1;Port=54329;Username=postgres;Password=ak-test";
 
-    private readonly WebApplication _app;
+    private readonly WebApplication? _app;
+    private readonly BenchServerProcess? _child;
     private readonly string _dataDir;
     private readonly string? _database;
     private readonly string? _postgresBase;
 
-    private BenchServer(WebApplication app, string dataDir, string? database, string? postgresBase, string baseUrl, string adminToken)
+    private BenchServer(WebApplication? app, BenchServerProcess? child, string dataDir, string? database, string? postgresBase, string baseUrl, string adminToken)
     {
         _app = app;
+        _child = child;
         _dataDir = dataDir;
         _database = database;
         _postgresBase = postgresBase;
@@ -43,14 +46,19 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public string BaseUrl { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the server runs in another process");
+
+    /// <summary>CPU used by the server (its own process when it runs apart; otherwise this whole process).</summary>
+    public TimeSpan ServerCpuTime => _child?.CpuTime ?? Process.GetCurrentProcess().TotalProcessorTime;
+
+    public bool RunsApart => _child is not null;
 
     public string AdminToken { get; }
 
     /// <summary>Shared client; every call passes its own Authorization header.</summary>
     public HttpClient Http { get; }
 
-    public static async Task<BenchServer> StartAsync(string engine, string postgresBase)
+    public static async Task<BenchServer> StartAsync(string engine, string postgresBase, bool apart = false)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "ak-bench-server-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
@@ -69,6 +77,12 @@ internal sealed class BenchServer : IAsyncDisposable
             connectionString = new NpgsqlConnectionStringBuilder(postgresBase) { Database = database, MaxPoolSize = 100 }.ToString();
         }
 
+        if (apart)
+        {
+            var child = await BenchServerProcess.StartAsync(dataDir, connectionString);
+            return new BenchServer(null, child, dataDir, database, engine == "postgres" ? postgresBase : null, child.BaseUrl, child.AdminToken);
+        }
+
         var app = ServerHost.Build(new ServerOptions
         {
             DataDir = dataDir,
@@ -79,7 +93,7 @@ internal sealed class BenchServer : IAsyncDisposable
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         var token = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin-token"))).Trim();
-        return new BenchServer(app, dataDir, database, engine == "postgres" ? postgresBase : null, address, token);
+        return new BenchServer(app, null, dataDir, database, engine == "postgres" ? postgresBase : null, address, token);
     }
 
     public async Task<T> SendAsync<T>(HttpMethod method, string url, string token, object? body, JsonTypeInfo<T> answer, HttpStatusCode expected)
@@ -146,8 +160,16 @@ internal sealed class BenchServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_child is not null)
+        {
+            await _child.DisposeAsync();
+        }
+
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
         if (_database is not null && _postgresBase is not null)
         {
             NpgsqlConnection.ClearAllPools();

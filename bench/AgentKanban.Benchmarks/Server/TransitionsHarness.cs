@@ -8,16 +8,23 @@ namespace AgentKanban.Benchmarks.Server;
 /// End-to-end transitions throughput through the real HTTP API on loopback (a benchmark, not a test). Each task goes
 /// claim (worker session JWT) → review (worker session JWT) → complete (user token): three compare-and-set transitions.
 /// Run: <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --transitions [--engine sqlite|postgres|both]
-/// [--tasks 3000] [--concurrency 32] [--pg "Host=…"]</c>. Tasks, leases and sessions are prepared before the clock starts.
+/// [--tasks 3000] [--concurrency 32] [--pg "Host=…"] [--in-process]</c>. Tasks, leases and sessions are prepared before the
+/// clock starts. By default the server runs in a child process so its CPU time per transition is reported on its own.
 /// </summary>
 public static class TransitionsHarness
 {
-    /// <summary>True when <paramref name="args"/> select this harness.</summary>
-    public static bool Handles(string[] args) => args is ["--transitions", ..];
+    /// <summary>True when <paramref name="args"/> select this harness (or its server child process).</summary>
+    public static bool Handles(string[] args) => args is ["--transitions", ..] or [BenchServerProcess.ServeFlag, ..];
 
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args is [BenchServerProcess.ServeFlag, var dataDir, ..])
+        {
+            return await BenchServerProcess.ServeAsync(dataDir, args.Length > 2 ? args[2] : null);
+        }
+
+        var apart = true;
         var engines = new[] { "sqlite", "postgres" };
         var tasks = 3000;
         var concurrency = 32;
@@ -38,6 +45,9 @@ public static class TransitionsHarness
                 case "--pg" when i + 1 < args.Length:
                     postgres = args[++i];
                     break;
+                case "--in-process":
+                    apart = false;
+                    break;
                 default:
                     await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'");
                     return 2;
@@ -46,15 +56,15 @@ public static class TransitionsHarness
 
         foreach (var engine in engines)
         {
-            await RunEngineAsync(engine, tasks, concurrency, postgres);
+            await RunEngineAsync(engine, tasks, concurrency, postgres, apart);
         }
 
         return 0;
     }
 
-    private static async Task RunEngineAsync(string engine, int taskCount, int concurrency, string postgres)
+    private static async Task RunEngineAsync(string engine, int taskCount, int concurrency, string postgres, bool apart)
     {
-        await using var server = await BenchServer.StartAsync(engine, postgres);
+        await using var server = await BenchServer.StartAsync(engine, postgres, apart);
         var tenant = await server.CreateTenantAsync();
         var prepared = new ConcurrentBag<PreparedTask>();
         var setup = Stopwatch.StartNew();
@@ -68,16 +78,27 @@ public static class TransitionsHarness
         var latencies = new ConcurrentBag<double>();
         var remaining = queue.Count;
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var serverCpuBefore = server.ServerCpuTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var gen2Before = GC.CollectionCount(2);
+        var gen0Before = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
         var failures = await DriveAsync(server, tenant, queue, remaining, concurrency, latencies);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        var serverCpu = (server.ServerCpuTime - serverCpuBefore).TotalMilliseconds;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var gcs = $"{GC.CollectionCount(0) - gen0Before} gen0 / {GC.CollectionCount(2) - gen2Before} gen2 GCs";
         var transitions = latencies.Count;
         var sorted = latencies.Order().ToArray();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{engine}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients: " +
-            $"{transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; " +
-            $"CPU {cpu / Math.Max(1, transitions):F3} ms per transition (server and load generator together, {Environment.ProcessorCount} cores); failures {failures}"));
+        var perTransition = Math.Max(1, transitions);
+        var cost = server.RunsApart
+            ? FormattableString.Invariant(
+                $"server CPU {serverCpu / perTransition:F3} ms per transition (~{Environment.ProcessorCount * 1000 / Math.Max(0.001, serverCpu / perTransition):F0}/s if the server had all {Environment.ProcessorCount} cores), load generator CPU {cpu / perTransition:F3} ms")
+            : FormattableString.Invariant(
+                $"CPU {cpu / perTransition:F3} ms per transition (server and load generator together, {Environment.ProcessorCount} cores), {allocated / perTransition / 1024.0:F1} KiB allocated per transition, {gcs}");
+        Console.WriteLine(FormattableString.Invariant(
+            $"[{engine}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients: {transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; {cost}; failures {failures}"));
     }
 
     private static async Task<int> DriveAsync(BenchServer server, Tenant tenant, ConcurrentQueue<PreparedTask> queue, int count, int concurrency, ConcurrentBag<double> latencies)

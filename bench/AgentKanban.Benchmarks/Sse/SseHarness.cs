@@ -67,7 +67,7 @@ public static class SseHarness
             var seq = 0;
             if (settings.Scenario is "latency" or "all")
             {
-                seq = await LatencyAsync(api, streams, $"/api/boards/{board.Id}/events", task.Id, settings, seq);
+                seq = await LatencyAsync(api, streams, server, $"/api/boards/{board.Id}/events", task.Id, settings, seq);
             }
 
             if (settings.Scenario is "fanout" or "all")
@@ -87,7 +87,7 @@ public static class SseHarness
     }
 
     /// <summary>One change at a time, each awaited on every client: the unloaded change-to-frame delay.</summary>
-    private static async Task<int> LatencyAsync(HttpClient api, HttpClient streams, string path, string taskId, Settings settings, int seq)
+    private static async Task<int> LatencyAsync(HttpClient api, HttpClient streams, SseServerProcess server, string path, string taskId, Settings settings, int seq)
     {
         const int Warmup = 20;
         var first = seq + 1;
@@ -125,6 +125,7 @@ public static class SseHarness
         }
 
         var roundTrip = new List<long>();
+        var statsBefore = await server.StatsAsync();
         for (var n = first; n <= last; n++)
         {
             pending[n] = settings.Clients;
@@ -156,6 +157,7 @@ public static class SseHarness
         Console.WriteLine($"  change sent -> frame on client: {stats.Describe()}");
         Console.WriteLine($"  event created_at -> frame:      {created.Describe()}");
         Console.WriteLine($"  (POST round trip for context:   {post.Describe()})");
+        DescribeServerWork(statsBefore, await server.StatsAsync(), last - first + 1);
         return last;
     }
 
@@ -205,6 +207,7 @@ public static class SseHarness
         var roundTrip = new SseStats();
         using var inflight = new SemaphoreSlim(64);
         var posts = new List<Task>(total);
+        var statsBefore = await server.StatsAsync();
         var cpuBefore = server.CpuTime;
         var harnessCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -230,6 +233,7 @@ public static class SseHarness
         var drained = await DrainAsync(received, total);
         var wall = clock.Elapsed.TotalSeconds;
         var cpu = (server.CpuTime - cpuBefore).TotalSeconds;
+        var statsAfter = await server.StatsAsync();
         var harnessCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessCpuBefore).TotalSeconds;
         await stop.CancelAsync();
         await Task.WhenAll(readers);
@@ -256,6 +260,7 @@ public static class SseHarness
         Console.WriteLine($"  (write round trip for context:  {roundTrip.Describe()})");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  server CPU: {cpu:F2} s over {wall:F2} s = {100 * cpu / wall:F0}% of one core (harness, clients included: {100 * harnessCpu / wall:F0}%)"));
+        DescribeServerWork(statsBefore, statsAfter, total);
 
         async Task SendAsync(int n, long started)
         {
@@ -277,6 +282,14 @@ public static class SseHarness
                 inflight.Release();
             }
         }
+    }
+
+    private static void DescribeServerWork(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after, int changes)
+    {
+        long Delta(string name) => after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  server work: {Delta("ak.streams.feed.reads")} feed reads of the log ({(double)Delta("ak.streams.feed.reads") / changes:F2} per change), " +
+            $"{Delta("ak.streams.catchup.reads")} per-client catch-up reads, {Delta("ak.streams.frames.sent")} frames sent"));
     }
 
     // Wall-clock anchor for turning Stopwatch timestamps into UTC (the server stamps created_at with the same system clock).

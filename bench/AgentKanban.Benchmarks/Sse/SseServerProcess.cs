@@ -1,6 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Reflection;
+using System.Threading.Channels;
 using AgentKanban.Server;
+using AgentKanban.Server.Streams;
 
 namespace AgentKanban.Benchmarks.Sse;
 
@@ -11,8 +16,10 @@ namespace AgentKanban.Benchmarks.Sse;
 internal sealed class SseServerProcess : IAsyncDisposable
 {
     private const string ReadyPrefix = "READY ";
+    private const string StatsPrefix = "STATS ";
 
     private readonly Process _process;
+    private readonly Channel<string> _stats = Channel.CreateUnbounded<string>();
 
     private SseServerProcess(Process process, string url, string token)
     {
@@ -61,8 +68,9 @@ internal sealed class SseServerProcess : IAsyncDisposable
             if (line.StartsWith(ReadyPrefix, StringComparison.Ordinal))
             {
                 var token = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin-token"), cancellationToken)).Trim();
-                _ = DrainAsync(process.StandardOutput);
-                return new SseServerProcess(process, line[ReadyPrefix.Length..].Trim(), token);
+                var server = new SseServerProcess(process, line[ReadyPrefix.Length..].Trim(), token);
+                _ = server.ReadOutputAsync();
+                return server;
             }
         }
 
@@ -79,13 +87,48 @@ internal sealed class SseServerProcess : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             PrintAdminToken = false,
         };
+        var totals = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == StreamMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => totals.AddOrUpdate(instrument.Name, value, (_, total) => total + value));
+        listener.Start();
+
         await using var app = ServerHost.Build(options);
         await app.StartAsync();
         await Console.Out.WriteLineAsync(ReadyPrefix + app.Urls.First());
         await Console.Out.FlushAsync();
-        await Console.In.ReadToEndAsync();
+        while (await Console.In.ReadLineAsync() is { } command)
+        {
+            if (command == "stats")
+            {
+                var line = string.Join(' ', totals.OrderBy(t => t.Key, StringComparer.Ordinal)
+                    .Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key}={t.Value}")));
+                await Console.Out.WriteLineAsync(StatsPrefix + line);
+                await Console.Out.FlushAsync();
+            }
+        }
+
         await app.StopAsync();
         return 0;
+    }
+
+    /// <summary>The server's stream counters so far (<see cref="StreamMetrics"/>), by instrument name.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> StatsAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("stats");
+        await _process.StandardInput.FlushAsync();
+        var line = await _stats.Reader.ReadAsync();
+        return line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('='))
+            .ToDictionary(pair => pair[0], pair => long.Parse(pair[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
     }
 
     public async ValueTask DisposeAsync()
@@ -104,11 +147,15 @@ internal sealed class SseServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task DrainAsync(StreamReader output)
+    private async Task ReadOutputAsync()
     {
-        while (await output.ReadLineAsync() is not null)
+        // Also keeps the pipe from filling up; the server logs only warnings.
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
         {
-            // Keep the pipe from filling up; the server logs only warnings.
+            if (line.StartsWith(StatsPrefix, StringComparison.Ordinal))
+            {
+                await _stats.Writer.WriteAsync(line[StatsPrefix.Length..]);
+            }
         }
     }
 }

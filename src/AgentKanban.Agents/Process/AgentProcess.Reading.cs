@@ -126,9 +126,9 @@ public sealed partial class AgentProcess
         {
             _outputAbandoned = true;
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        catch (Exception ex)
         {
-            // Never let a reading problem take the daemon down: report it and end the stream.
+            // A thread boundary: an exception escaping here would take the whole daemon down. Report it, end the stream.
             ProcessLog.ReadFailed(_logger, ProcessId, ex);
             _outputAbandoned = true;
         }

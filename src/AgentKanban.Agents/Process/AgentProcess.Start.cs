@@ -97,13 +97,30 @@ public sealed partial class AgentProcess
     private void WaitForExit()
     {
         ProcessExit exit;
+        try
+        {
+            exit = Reap();
+        }
+        catch (Exception)
+        {
+            // A thread boundary: nothing may escape it, and the exit must be reported so no one waits forever.
+            exit = ProcessExit.Unknown;
+        }
+
+        ProcessLog.Exited(_logger, ProcessId, exit);
+        _exited = true;
+        Wake();
+        _exit.TrySetResult(exit);
+    }
+
+    private ProcessExit Reap()
+    {
         while (true)
         {
             var rc = Posix.waitpid(ProcessId, out var status, 0);
             if (rc == ProcessId)
             {
-                exit = ProcessExit.FromWaitStatus(status);
-                break;
+                return ProcessExit.FromWaitStatus(status);
             }
 
             if (rc < 0 && Posix.LastError == Posix.EINTR)
@@ -112,13 +129,7 @@ public sealed partial class AgentProcess
             }
 
             // ECHILD: someone else reaped it (only when SIGCHLD was ignored at start-up). It is gone either way.
-            exit = ProcessExit.Unknown;
-            break;
+            return ProcessExit.Unknown;
         }
-
-        ProcessLog.Exited(_logger, ProcessId, exit);
-        _exited = true;
-        Wake();
-        _exit.TrySetResult(exit);
     }
 }

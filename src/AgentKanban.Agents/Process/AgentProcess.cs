@@ -130,6 +130,7 @@ public sealed partial class AgentProcess : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (first != _exit.Task)
             {
+                ProcessLog.Escalated(_logger, ProcessId);
                 Kill();
                 escalated = true;
             }
@@ -143,6 +144,7 @@ public sealed partial class AgentProcess : IAsyncDisposable
 
         if (!escalated && GroupExists)
         {
+            ProcessLog.Escalated(_logger, ProcessId);
             Kill();
             escalated = true;
         }
@@ -152,11 +154,7 @@ public sealed partial class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL to the whole group, at once.</summary>
-    public void Kill()
-    {
-        ProcessLog.Escalated(_logger, ProcessId);
-        SignalGroup(Posix.SIGKILL);
-    }
+    public void Kill() => SignalGroup(Posix.SIGKILL);
 
     /// <summary>Stops the group if it still runs (2 s grace), stops reading, releases the descriptors.</summary>
     public async ValueTask DisposeAsync()

@@ -1,29 +1,32 @@
 using System.CommandLine;
+using AgentKanban.Cli.Hosting;
 using AgentKanban.Cli.Parsing;
 
 namespace AgentKanban.Cli.Commands;
 
-/// <summary>
-/// <c>ak daemon …</c> — the machine daemon (run, start, stop, status, logs). Its subcommands are added here
-/// when the daemon is built; until then the group exists so the command line keeps its final shape.
-/// </summary>
+/// <summary><c>ak daemon run</c> — the machine daemon that picks up assigned tasks and runs their agents.</summary>
 public static class DaemonCommands
 {
     public static Command Build(CliParser parser)
     {
         ArgumentNullException.ThrowIfNull(parser);
-        var daemon = new Command("daemon", "Run the machine daemon that picks up tasks and runs agents (not in this build yet).");
-        var run = new Command("run", "Run the daemon in the foreground (not in this build yet).");
-        var state = CommonOptions.Optional("--state", "State directory", "DIR");
+        var daemon = new Command("daemon", "The machine daemon: picks up tasks assigned to this machine's agents and runs them.");
+        var run = new Command(
+            "run",
+            "Run the daemon in the foreground. Authenticates with AK_SERVER/AK_TOKEN or the CLI config; a user token "
+            + "registers this machine and the issued machine key is kept in the state directory (0600). "
+            + "SIGTERM stops taking work and lets agents finish their current step; a second signal stops them.");
+        var state = CommonOptions.Optional("--state", "State directory (default ${XDG_STATE_HOME:-~/.local/state}/agent-kanban)", "DIR");
         run.Add(state);
-        parser.Bind(run, _ => new DaemonNotAvailable());
+        parser.Bind(run, r => new RunDaemon(r.GetValue(state)));
         daemon.Add(run);
         return daemon;
     }
 }
 
-public sealed record DaemonNotAvailable : ICliRun
+public sealed record RunDaemon(string? StateDir) : ICliRun
 {
+    // The daemon lives in its own launcher so other commands never load its assembly.
     public Task<int> RunAsync(CliContext context, CancellationToken cancellationToken) =>
-        throw new CliFailureException("the machine daemon is not part of this build yet");
+        DaemonLauncher.RunAsync(context, StateDir, cancellationToken);
 }

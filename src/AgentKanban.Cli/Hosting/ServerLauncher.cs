@@ -35,6 +35,10 @@ internal static class ServerLauncher
             store.Save(config with { Server = url, Token = token ?? config.Token });
             var summary = new UpSummary(url, token, dataDir, store.FilePath);
             Print(context, summary, output);
+            // The daemon joins with the admin token, registers this machine and keeps its key under DIR/daemon.
+            await using var daemon = token is null
+                ? null
+                : await DaemonLauncher.StartBesideServerAsync(context, url, token, Path.Combine(dataDir, "daemon"), ct);
             await Task.Delay(Timeout.InfiniteTimeSpan, context.Time, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -175,43 +175,48 @@ public sealed class DaemonLoop(
     /// <summary>Continues every session that needs it and that nobody in this process holds.</summary>
     private async Task ReconcileAsync(DateTimeOffset now, CancellationToken stopping)
     {
-        var candidates = new List<SessionRecord>();
-        candidates.AddRange(await store.DueAsync(now, 256, stopping));
+        var candidates = new List<string>(await store.DueIdsAsync(now, 256, stopping));
         foreach (var state in new[] { SessionState.Active, SessionState.Preparing, SessionState.Completing })
         {
-            candidates.AddRange(await store.ListInStateAsync(state, stopping));
+            candidates.AddRange((await store.ListInStateAsync(state, stopping)).Select(s => s.Id));
         }
 
-        foreach (var session in candidates)
+        foreach (var id in candidates)
         {
-            if (claims.IsHeld(session.Id) || supervisor.IsRunning(session.Id)
-                || (_notBefore.TryGetValue(session.Id, out var notBefore) && notBefore > now))
+            if (claims.IsHeld(id) || supervisor.IsRunning(id) || (_notBefore.TryGetValue(id, out var notBefore) && notBefore > now))
             {
                 continue;
             }
 
-            var claim = claims.TryClaim(session.Id, "continue");
+            var claim = claims.TryClaim(id, "continue");
             if (claim is null)
             {
                 continue;
             }
 
-            StartBackground(ContinueInBackgroundAsync(session, claim, stopping));
+            StartBackground(ContinueInBackgroundAsync(id, claim, stopping));
         }
     }
 
-    private async Task ContinueInBackgroundAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
+    private async Task ContinueInBackgroundAsync(string sessionId, SessionClaims.Claim claim, CancellationToken stopping)
     {
         using (claim)
         {
+            // Loaded under the claim: what the store holds now, not what the query saw.
+            var session = await store.GetAsync(sessionId, stopping);
+            if (session is null || session.State.IsFinal())
+            {
+                return;
+            }
+
             var outcome = await ContinueSafelyAsync(session, claim, stopping);
             if (outcome == ContinueOutcome.Later)
             {
-                _notBefore[session.Id] = timeProvider.GetUtcNow() + RetryLater;
+                _notBefore[sessionId] = timeProvider.GetUtcNow() + RetryLater;
             }
             else
             {
-                _notBefore.TryRemove(session.Id, out _);
+                _notBefore.TryRemove(sessionId, out _);
             }
         }
 

@@ -108,9 +108,9 @@ public sealed class SessionContinuer(
                     session = await starter.RenewLeaseAsync(session, stopping);
                 }
 
-                session = await starter.EnsureReadyAsync(session, stopping);
+                session = await starter.EnsureReadyAsync(session, stopping, persistWorkspace: true);
                 DaemonLog.Resuming(logger, session.Id, session.TaskId, session.State.ToName());
-                starter.Launch(session, Prompts.RestartResume, claim, stopping);
+                starter.Launch(session, Prompts.RestartResume, claim, launchPrepared: false, stopping);
                 return ContinueOutcome.Resumed;
             case TaskStanding.InReview:
                 await endings.ApplyAsync(session, SessionState.Active, new RunVerdict(SessionTrigger.EndedInReview, check.Reason, false), TaskView.InReview, stopping);
@@ -176,10 +176,10 @@ public sealed class SessionContinuer(
                 break;
         }
 
-        session = await starter.EnsureReadyAsync(session, stopping);
+        var ready = await starter.EnsureReadyAsync(session, stopping);
         var from = session.State;
         var resumed = await store.TransitionAsync(session.Id, from, SessionTrigger.Resume,
-            s => s with { ResumeAfter = null, DecidedAt = null, NextPrompt = null, LastReason = null },
+            s => SessionSupervisor.PrepareLaunch(s) with { NextPrompt = null, LastReason = null, Workspace = ready.Workspace, Branch = ready.Branch },
             (tx, s) => tx.SetWhyAsync(s.TaskId, $"running on machine {context.MachineName} (session {s.ShortId})", CancellationToken.None),
             stopping);
         if (!resumed.Applied)
@@ -190,7 +190,7 @@ public sealed class SessionContinuer(
 
         // Active is durable before the spawn: a process that exits at once still finds the session active.
         DaemonLog.Resuming(logger, session.Id, session.TaskId, from.ToName());
-        starter.Launch(resumed.Session!, prompt, claim, stopping);
+        starter.Launch(resumed.Session!, prompt, claim, launchPrepared: true, stopping);
         return ContinueOutcome.Resumed;
     }
 

@@ -113,7 +113,9 @@ public sealed class SessionStarter(
             return;
         }
 
-        var launched = await store.TransitionAsync(session.Id, SessionState.Preparing, SessionTrigger.Launch, s => s with { LastReason = null },
+        var ready = session;
+        var launched = await store.TransitionAsync(session.Id, SessionState.Preparing, SessionTrigger.Launch,
+            s => SessionSupervisor.PrepareLaunch(s) with { LastReason = null, Workspace = ready.Workspace, Branch = ready.Branch },
             (tx, s) => tx.SetWhyAsync(s.TaskId, $"running on machine {context.MachineName} (session {s.ShortId})", CancellationToken.None),
             CancellationToken.None);
         if (!launched.Applied)
@@ -123,22 +125,26 @@ public sealed class SessionStarter(
         }
 
         // Active is durable: from here a crash leaves a session the next start resumes in place.
-        Launch(launched.Session!, Prompts.RestartResume, claim, stopping);
+        Launch(launched.Session!, Prompts.RestartResume, claim, launchPrepared: true, stopping);
     }
 
     /// <summary>Hands an Active session to the supervisor; the claim goes with it.</summary>
-    public void Launch(SessionRecord session, string resumePrompt, SessionClaims.Claim claim, CancellationToken stopping)
+    public void Launch(SessionRecord session, string resumePrompt, SessionClaims.Claim claim, bool launchPrepared, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        supervisor.Start(session, resumePrompt, claim.Transfer(), stopping);
+        supervisor.Start(session, resumePrompt, claim.Transfer(), launchPrepared, stopping);
     }
 
-    /// <summary>Makes sure the server knows the session and the workspace exists (re-creating it from its branch if it vanished).</summary>
-    public async Task<SessionRecord> EnsureReadyAsync(SessionRecord session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes sure the server knows the session and the workspace exists (re-creating it from its branch if it vanished).
+    /// A new workspace path is stored only when <paramref name="persistWorkspace"/>; otherwise the caller's next
+    /// transition carries it (one durable write instead of two on the dispatch and resume paths).
+    /// </summary>
+    public async Task<SessionRecord> EnsureReadyAsync(SessionRecord session, CancellationToken cancellationToken, bool persistWorkspace = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         session = await EnsureServerSessionAsync(session, cancellationToken);
-        return await EnsureWorkspaceAsync(session, cancellationToken);
+        return await EnsureWorkspaceAsync(session, persistWorkspace, cancellationToken);
     }
 
     /// <summary>
@@ -216,7 +222,7 @@ public sealed class SessionStarter(
         return opened;
     }
 
-    private async Task<SessionRecord> EnsureWorkspaceAsync(SessionRecord session, CancellationToken cancellationToken)
+    private async Task<SessionRecord> EnsureWorkspaceAsync(SessionRecord session, bool persist, CancellationToken cancellationToken)
     {
         if (session.Workspace is { } existing && Directory.Exists(existing))
         {
@@ -238,8 +244,10 @@ public sealed class SessionStarter(
             throw new PrepareException(PrepareFailure.Transient, "workspace: " + e.Message, e);
         }
 
-        return await store.UpdateAsync(session.Id, s => s with { Workspace = workspace.Path, Branch = workspace.Branch }, null, cancellationToken)
-               ?? session;
+        // Crash point (not persisted yet): a retry finds the workspace on disk and the manager hands it back as it is.
+        return persist
+            ? await store.UpdateAsync(session.Id, s => s with { Workspace = workspace.Path, Branch = workspace.Branch }, null, cancellationToken) ?? session
+            : session with { Workspace = workspace.Path, Branch = workspace.Branch };
     }
 }
 

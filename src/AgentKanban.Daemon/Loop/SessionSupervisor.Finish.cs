@@ -25,7 +25,17 @@ public sealed partial class SessionSupervisor
             check = await TaskChecks.CheckAsync(api, session, context.MachineId, timeProvider.GetUtcNow(), timeout.Token);
         }
 
-        var facts = new RunFacts(exit.Kind, stop, check.ToView(), run.RateLimited, run.Failure, run.ResultIsError);
+        var view = check.ToView();
+        // Asked for review and already rejected (the reviewer was quicker than this look): it counts as reviewed,
+        // and the session resumes with the reviewer's reason right away.
+        var rejectedAlready = view == TaskView.InProgress
+            && check.ReviewRequestedBy(session.ServerSessionId, run.StartedAt - TaskCheck.ClockMargin);
+        if (rejectedAlready)
+        {
+            view = TaskView.InReview;
+        }
+
+        var facts = new RunFacts(exit.Kind, stop, view, run.RateLimited, run.Failure, run.ResultIsError);
         var verdict = RunOutcome.Classify(facts);
         if (check.Standing == TaskStanding.Reclaimable && verdict.Trigger == SessionTrigger.FailedTransient)
         {
@@ -44,6 +54,11 @@ public sealed partial class SessionSupervisor
         {
             DaemonLog.AgentStderr(logger, session.Id, Tail(exit.ErrorTail, 2000));
         }
+        if (result.Applied && rejectedAlready && ended.State == SessionState.InReview)
+        {
+            await endings.PostponeAsync(ended, timeProvider.GetUtcNow(), "review rejected; resuming with the reviewer's reason", false, CancellationToken.None);
+        }
+
         if (result.Applied)
         {
             RunEnded?.Invoke(ended);

@@ -44,9 +44,10 @@ public sealed partial class SessionSupervisor(
     /// Starts the agent for <paramref name="session"/> (committed <see cref="SessionState.Active"/>), in the
     /// background: it continues the provider's conversation with <paramref name="resumePrompt"/> when there is one
     /// to continue, and otherwise starts it with the task prompt. Takes over <paramref name="claim"/> and releases
-    /// it when the run's end is committed.
+    /// it when the run's end is committed. <paramref name="launchPrepared"/>: the transition that made it Active already
+    /// applied <see cref="PrepareLaunch"/>.
     /// </summary>
-    public void Start(SessionRecord session, string resumePrompt, SessionClaims.Claim claim, CancellationToken daemonStopping)
+    public void Start(SessionRecord session, string resumePrompt, SessionClaims.Claim claim, bool launchPrepared, CancellationToken daemonStopping)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(claim);
@@ -61,7 +62,7 @@ public sealed partial class SessionSupervisor(
         {
             try
             {
-                await RunAsync(run, resumePrompt, daemonStopping);
+                await RunAsync(run, resumePrompt, launchPrepared, daemonStopping);
             }
             catch (Exception e) when (e is not OperationCanceledException || !daemonStopping.IsCancellationRequested)
             {
@@ -176,20 +177,33 @@ public sealed partial class SessionSupervisor(
         }
     }
 
-    private async Task RunAsync(RunningAgent run, string resumePrompt, CancellationToken daemonStopping)
+    /// <summary>
+    /// The fields every launch resets, applied inside the transition that makes the session Active (Launch, Resume) so
+    /// the hot path costs one durable write: a new launch count, a fresh provider session id when there is no
+    /// conversation to continue, the per-run cost baseline, no pending resume time.
+    /// </summary>
+    public static SessionRecord PrepareLaunch(SessionRecord s)
     {
-        var session = run.Session;
-        var launched = await store.UpdateAsync(session.Id, s => s with
+        ArgumentNullException.ThrowIfNull(s);
+        return s with
         {
             Launches = s.Launches + 1,
-            // A conversation the provider never confirmed cannot be resumed; an id that may have been half used
-            // is not reused either: start fresh under a new one (chosen and stored before the spawn).
+            // A conversation the provider never confirmed cannot be resumed; an id that may have been half used is not
+            // reused either: start fresh under a new one (chosen and stored before the spawn).
             ProviderSessionId = s.ResumeToken is null && s.Launches > 0 ? Guid.NewGuid().ToString() : s.ProviderSessionId,
             RunCostMicroUsd = 0,
             ResumeAfter = null,
             DecidedAt = null,
             Pid = null,
-        }, null, CancellationToken.None) ?? session;
+        };
+    }
+
+    private async Task RunAsync(RunningAgent run, string resumePrompt, bool launchPrepared, CancellationToken daemonStopping)
+    {
+        var session = run.Session;
+        var launched = launchPrepared
+            ? session
+            : await store.UpdateAsync(session.Id, PrepareLaunch, null, CancellationToken.None) ?? session;
         run.Session = launched;
         var prompt = launched.ResumeToken is not null
             ? resumePrompt
@@ -211,11 +225,12 @@ public sealed partial class SessionSupervisor(
         await using (process)
         {
             run.Process = process;
-            run.Session = await store.UpdateAsync(session.Id, s => s with { Pid = process.ProcessId }, null, CancellationToken.None) ?? run.Session;
-            // Crash point: the process runs and its pid is stored; a restart kills it and resumes the session in place.
+            // Crash point: the process runs (its environment names the session); a restart finds it by that, kills its
+            // process group, and resumes the session in place. No extra write here: the spawn path stays one commit.
             store.Database.CrashPoints.Reached(CrashPoint.ProcessSpawned);
             DaemonLog.AgentStarted(logger, session.Id, session.TaskId, process.ProcessId, launched.ResumeToken is not null ? "resume" : "new");
             ProcessStarted?.Invoke(run.Session, process.ProcessId);
+            context.Options.OnAgentStarted?.Invoke(run.Session.Id, run.Session.TaskId, process.ProcessId, launched.ResumeToken is not null);
 
             // A stop requested before the process existed (shutdown raced the spawn) applies now.
             if (run.StopReason != RunStop.None)

@@ -22,6 +22,30 @@ public enum TaskStanding
 
 public sealed record TaskCheck(TaskStanding Standing, TaskDto? Task, string Reason)
 {
+    /// <summary>
+    /// The session asked for review since <paramref name="since"/> (a <c>review_requested</c> entry of its own in the
+    /// task's activity). Tells "never asked" from "asked, and a reviewer already rejected it" when the task is back in
+    /// progress by the time the run's end is looked at.
+    /// </summary>
+    public bool ReviewRequestedBy(string serverSessionId, DateTimeOffset since)
+    {
+        var activity = Task?.Activity ?? [];
+        // A rejection that came before this run (the one it may be answering) moves "since" forward: a review
+        // request older than it belongs to an earlier run.
+        foreach (var entry in activity)
+        {
+            if (entry.Action == "rejected" && entry.CreatedAt > since && entry.CreatedAt < since + ClockMargin)
+            {
+                since = entry.CreatedAt;
+            }
+        }
+
+        return activity.Any(a => a.Action == "review_requested" && a.SessionId == serverSessionId && a.CreatedAt > since);
+    }
+
+    /// <summary>Tolerance between this machine's clock and the server's when comparing run starts with activity times.</summary>
+    public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(2);
+
     /// <summary>The task as run classification sees it (<see cref="RunOutcome"/>).</summary>
     public TaskView ToView() => Standing switch
     {

@@ -246,6 +246,31 @@ public sealed class SessionStore(DaemonDatabase database, TimeProvider timeProvi
         return await ReadListAsync(command, cancellationToken);
     }
 
+    /// <summary>
+    /// The due-session query as the loop runs it on every pass: only the ids of the waiting sessions whose resume time
+    /// came, earliest first (each one is then loaded by whoever continues it).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DueIdsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT id FROM sessions INDEXED BY ix_sessions_due
+            WHERE resume_after_ms IS NOT NULL AND closed_at_ms IS NULL AND resume_after_ms <= $now AND state IN {WaitingStates}
+            ORDER BY resume_after_ms LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", limit);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>The earliest resume time among waiting sessions (to arm the resume timer), or null.</summary>
     public async Task<DateTimeOffset?> NextResumeAtAsync(CancellationToken cancellationToken)
     {

@@ -30,6 +30,10 @@ public sealed class PostgresStorageEngine : IStorageEngine
             builder.AutoPrepareMinUsages = 2;
         }
 
+        // The server never changes session state on pooled connections (locks are transaction-scoped; LISTEN uses
+        // its own connection), so skip the reset round trip every time a connection goes back to the pool.
+        builder.NoResetOnClose = true;
+
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _signal = signal ?? NoopEventSignal.Instance;
         _time = timeProvider;

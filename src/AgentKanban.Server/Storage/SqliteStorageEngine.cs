@@ -13,6 +13,12 @@ public sealed class SqliteStorageEngine : IStorageEngine
 {
     private const int MaxIdleReaders = 16;
 
+    /// <summary>Commits between background WAL checkpoints (SQLite's own would run inside a commit, holding the writer).</summary>
+    private const int CommitsPerCheckpoint = 500;
+
+    /// <summary>WAL size (pages) above which a checkpoint waits for readers so the log can restart (~80 MB).</summary>
+    private const long MaxWalFrames = 20_000;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteCommandCache> _readers = [];
     private readonly IEventSignal _signal;
@@ -20,6 +26,9 @@ public sealed class SqliteStorageEngine : IStorageEngine
     private readonly string _connectionString;
     private SqliteCommandCache? _writer;
     private volatile bool _disposed;
+    private int _commitsSinceCheckpoint;
+    private int _checkpointRunning;
+    private Task _checkpoint = Task.CompletedTask;
 
     public SqliteStorageEngine(string dataDir, IEventSignal? signal, TimeProvider timeProvider)
     {
@@ -86,6 +95,12 @@ public sealed class SqliteStorageEngine : IStorageEngine
             _writeLock.Release();
         }
 
+        if (++_commitsSinceCheckpoint >= CommitsPerCheckpoint && Interlocked.Exchange(ref _checkpointRunning, 1) == 0)
+        {
+            _commitsSinceCheckpoint = 0;
+            _checkpoint = Task.Run(CheckpointAsync, CancellationToken.None);
+        }
+
         if (latest > 0)
         {
             _signal.Notify(latest);
@@ -122,9 +137,44 @@ public sealed class SqliteStorageEngine : IStorageEngine
         }
     }
 
+    /// <summary>
+    /// Copies the WAL back into the database file off the write path (PASSIVE: never blocks the writer or readers), so
+    /// commits do not pay for the checkpoint's copy and fsync.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        try
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync();
+            await connection.Command("PRAGMA busy_timeout=5000;").ExecAsync(CancellationToken.None);
+            long walFrames;
+            await using (var passive = connection.Command("PRAGMA wal_checkpoint(PASSIVE);"))
+            await using (var result = await passive.ExecuteReaderAsync())
+            {
+                walFrames = await result.ReadAsync() ? result.GetInt64(1) : 0;
+            }
+
+            if (walFrames > MaxWalFrames)
+            {
+                // Readers kept the WAL from being reused: wait for them once so it cannot grow without bound.
+                await connection.Command("PRAGMA wal_checkpoint(RESTART);").ExecAsync(CancellationToken.None);
+            }
+        }
+        catch (SqliteException)
+        {
+            // Busy or interrupted: the next batch of commits tries again; the WAL stays correct meanwhile.
+        }
+        finally
+        {
+            Volatile.Write(ref _checkpointRunning, 0);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        await _checkpoint;
         await _writeLock.WaitAsync(CancellationToken.None);
         try
         {
@@ -164,7 +214,8 @@ public sealed class SqliteStorageEngine : IStorageEngine
         await writer.OpenAsync(cancellationToken);
         // WAL: readers never block the writer. synchronous=NORMAL in WAL mode loses nothing when the process crashes
         // (an OS crash or power cut may drop the last commits); busy_timeout covers another process's checkpoint.
-        await writer.Command("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
+        await writer.Command("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; " +
+                             "PRAGMA wal_autocheckpoint=0;")
             .ExecAsync(cancellationToken);
         _writer = new SqliteCommandCache(writer);
         return _writer;

@@ -22,6 +22,9 @@ public sealed record TestServerOptions
 
     /// <summary>The admin token when joining an existing database (its admin was created by the first instance).</summary>
     public string? AdminToken { get; init; }
+
+    /// <summary>Reuse this data directory (a restart); it is then left in place when the server is disposed.</summary>
+    public string? DataDir { get; init; }
 }
 
 /// <summary>
@@ -32,6 +35,7 @@ public sealed record TestServerOptions
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly bool _ownsDatabase;
+    private bool _ownsDataDir = true;
     private readonly List<HttpClient> _clients = [];
 
     private TestServer(DatabaseKind kind, WebApplication app, string dataDir, string? connectionString, bool ownsDatabase, TimeProvider time, string adminToken)
@@ -78,7 +82,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(DatabaseKind kind, TestServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new TestServerOptions();
-        var dataDir = Path.Combine(Path.GetTempPath(), "ak-server-test-" + Guid.NewGuid().ToString("N")[..12]);
+        var dataDir = options.DataDir ?? Path.Combine(Path.GetTempPath(), "ak-server-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
         string? connectionString = null;
         var ownsDatabase = false;
@@ -110,7 +114,7 @@ public sealed class TestServer : IAsyncDisposable
         var tokenFile = Path.Combine(dataDir, "admin-token");
         // A second instance on an existing database creates no admin and writes no token file.
         var adminToken = options.AdminToken ?? (await File.ReadAllTextAsync(tokenFile, cancellationToken)).Trim();
-        return new TestServer(kind, app, dataDir, connectionString, ownsDatabase, time, adminToken);
+        return new TestServer(kind, app, dataDir, connectionString, ownsDatabase, time, adminToken) { _ownsDataDir = options.DataDir is null };
     }
 
     /// <summary>Starts another server instance on the same PostgreSQL database (same admin token).</summary>
@@ -186,13 +190,24 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         SqliteConnection.ClearAllPools();
+        if (_ownsDataDir)
+        {
+            DeleteDirectory(DataDir);
+        }
+    }
+
+    /// <summary>Deletes a data directory (best effort: a temp directory left behind is harmless).</summary>
+    public static void DeleteDirectory(string path)
+    {
         try
         {
-            Directory.Delete(DataDir, recursive: true);
+            Directory.Delete(path, recursive: true);
         }
         catch (IOException)
         {
-            // Best effort: a temp directory left behind is harmless.
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 }

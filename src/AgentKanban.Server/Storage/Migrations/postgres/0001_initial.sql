@@ -117,9 +117,10 @@ CREATE TABLE task_dependencies (
 );
 CREATE INDEX task_dependencies_depends_on ON task_dependencies (depends_on);
 
+-- Activity and messages are ordered by seq; id is the public handle.
 CREATE TABLE activity (
     seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id          text NOT NULL UNIQUE,
+    id          text NOT NULL,
     task_id     text NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
     actor_type  text NOT NULL,
     actor_id    text NOT NULL,
@@ -132,7 +133,7 @@ CREATE INDEX activity_task ON activity (task_id, seq);
 
 CREATE TABLE messages (
     seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id           text NOT NULL UNIQUE,
+    id           text NOT NULL,
     task_id      text NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
     sender_type  text NOT NULL,
     sender_id    text NOT NULL,

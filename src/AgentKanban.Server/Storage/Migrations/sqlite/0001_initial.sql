@@ -117,9 +117,10 @@ CREATE TABLE task_dependencies (
 );
 CREATE INDEX task_dependencies_depends_on ON task_dependencies (depends_on);
 
+-- Activity and messages are ordered by seq (the rowid: cheapest possible insert); id is the public handle.
 CREATE TABLE activity (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    id          TEXT NOT NULL UNIQUE,
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL,
     task_id     TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
     actor_type  TEXT NOT NULL,
     actor_id    TEXT NOT NULL,
@@ -131,8 +132,8 @@ CREATE TABLE activity (
 CREATE INDEX activity_task ON activity (task_id, seq);
 
 CREATE TABLE messages (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    id           TEXT NOT NULL UNIQUE,
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL,
     task_id      TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
     sender_type  TEXT NOT NULL,
     sender_id    TEXT NOT NULL,

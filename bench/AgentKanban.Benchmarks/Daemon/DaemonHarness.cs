@@ -1,0 +1,334 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using AgentKanban.Benchmarks.Server;
+using AgentKanban.Contracts;
+using AgentKanban.Contracts.Auth;
+using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon;
+using AgentKanban.Daemon.Store;
+using Microsoft.Data.Sqlite;
+
+namespace AgentKanban.Benchmarks.Daemon;
+
+/// <summary>
+/// End-to-end daemon latencies against a real server on loopback, with a tiny shell script as the agent runtime (so
+/// the numbers are the daemon's, not an agent CLI's start-up). A benchmark, not a test:
+/// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon [dispatch-push|dispatch-poll|resume|restart|all] [--count N]</c>.
+/// <list type="bullet">
+/// <item>dispatch: task created (assigned) → agent process started, p50/p95, by push (event stream) and by polling alone;</item>
+/// <item>resume: N sessions rate limited until one reset instant → each agent restarted, latency after the instant, p50/p99;</item>
+/// <item>restart: a store with 1,000 sessions (history plus due rate-limited ones) → a fresh daemon resumed every due one (s).</item>
+/// </list>
+/// </summary>
+public static class DaemonHarness
+{
+    public static bool Handles(string[] args) => args is ["--daemon", ..];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var scenario = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : "all";
+        int? count = null;
+        var batch = 10;
+        for (var i = 1; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--count")
+            {
+                count = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            }
+            else if (args[i] == "--batch")
+            {
+                batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            }
+        }
+
+        if (scenario is "dispatch-push" or "all")
+        {
+            await DispatchAsync(push: true, count ?? 30);
+        }
+
+        if (scenario is "dispatch-poll" or "all")
+        {
+            await DispatchAsync(push: false, count ?? 15);
+        }
+
+        if (scenario is "resume" or "all")
+        {
+            // Rounds of `batch` sessions sharing one reset instant (the default cap is 3 per runtime; 10 at once is
+            // already more than a machine runs), and once all N at the same instant with the caps lifted (a stress case).
+            var total = count ?? 50;
+            var samples = new List<double>();
+            for (var done = 0; done < total; done += batch)
+            {
+                samples.AddRange(await ResumeAsync(Math.Min(batch, total - done)));
+            }
+
+            Report($"resume latency after the reset instant ({total} sessions, {batch} per reset instant)", samples, 50, 99);
+            Report($"resume latency after the reset instant ({total} sessions, all at one instant)", await ResumeAsync(total), 50, 99);
+        }
+
+        if (scenario is "restart" or "all")
+        {
+            await RestartAsync(count ?? 100, 1000);
+        }
+
+        return 0;
+    }
+
+    private static async Task DispatchAsync(bool push, int count)
+    {
+        await using var bench = await Bench.StartAsync("exec sleep 600");
+        var started = new ConcurrentDictionary<string, long>();
+        var options = bench.Options(started) with { UseEventStream = push };
+        await using var daemon = await DaemonHost.StartAsync(options, CancellationToken.None);
+        var latencies = new List<double>();
+        for (var i = 0; i < count; i++)
+        {
+            // A random gap, so the poll-only run samples every phase of the polling interval.
+            await Task.Delay(200 + Random.Shared.Next(800));
+            var t0 = Stopwatch.GetTimestamp();
+            var task = await bench.CreateTaskAsync($"dispatch {i}");
+            var t1 = await WaitForAsync(started, task.Id, TimeSpan.FromMinutes(3));
+            latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+        }
+
+        Report($"dispatch latency ({(push ? "push" : "poll only")}, {count} tasks)", latencies, 50, 95);
+        daemon.Abort();
+    }
+
+    private static async Task<List<double>> ResumeAsync(int count)
+    {
+        // The agent: first run waits for LIMIT_AT, reports a rejected limit resetting at RESET_AT, exits; a resume sleeps.
+        await using var bench = await Bench.StartAsync("""
+            case "$*" in *--resume*) exec sleep 600;; esac
+            sid=""; prev=""
+            for a in "$@"; do [ "$prev" = "--session-id" ] && sid="$a"; prev="$a"; done
+            echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\"}"
+            while [ "$(date +%s)" -lt "$BENCH_LIMIT_AT" ]; do sleep 0.1; done
+            echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$BENCH_RESET_AT,\"rateLimitType\":\"five_hour\"}}"
+            echo "{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"is_error\":true,\"session_id\":\"$sid\"}"
+            exit 1
+            """);
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        var limitAt = now + 5 + (count / 5);
+        var resetAt = limitAt + 6;
+        var resumed = new ConcurrentDictionary<string, long>();
+        var options = bench.Options(resumed, onlyResumes: true, extraEnvironment: new()
+        {
+            ["BENCH_LIMIT_AT"] = limitAt.ToString(CultureInfo.InvariantCulture),
+            ["BENCH_RESET_AT"] = resetAt.ToString(CultureInfo.InvariantCulture),
+        });
+        var tasks = new List<TaskDto>();
+        for (var i = 0; i < count; i++)
+        {
+            tasks.Add(await bench.CreateTaskAsync($"resume {i}"));
+        }
+
+        await using var daemon = await DaemonHost.StartAsync(options, CancellationToken.None);
+        var resetTimestamp = TimestampAt(DateTimeOffset.FromUnixTimeSeconds(resetAt));
+        var latencies = new List<double>();
+        foreach (var task in tasks)
+        {
+            var at = await WaitForAsync(resumed, task.Id, TimeSpan.FromMinutes(5));
+            latencies.Add(Stopwatch.GetElapsedTime(resetTimestamp, at).TotalMilliseconds);
+        }
+
+        daemon.Abort();
+        return latencies;
+    }
+
+    private static async Task RestartAsync(int due, int total)
+    {
+        await using var bench = await Bench.StartAsync("""
+            case "$*" in *--resume*) exec sleep 600;; esac
+            sid=""; prev=""
+            for a in "$@"; do [ "$prev" = "--session-id" ] && sid="$a"; prev="$a"; done
+            echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\"}"
+            echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$BENCH_RESET_AT,\"rateLimitType\":\"five_hour\"}}"
+            exit 1
+            """);
+        var resetAt = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 30 + (due / 4);
+        var env = new Dictionary<string, string> { ["BENCH_RESET_AT"] = resetAt.ToString(CultureInfo.InvariantCulture) };
+        var ignored = new ConcurrentDictionary<string, long>();
+        var tasks = new List<TaskDto>();
+        for (var i = 0; i < due; i++)
+        {
+            tasks.Add(await bench.CreateTaskAsync($"restart {i}"));
+        }
+
+        // First daemon: every task runs into the limit; then it stops, leaving the sessions rate limited.
+        var first = await DaemonHost.StartAsync(bench.Options(ignored, extraEnvironment: env), CancellationToken.None);
+        while ((await first.Sessions.ListInStateAsync(SessionState.RateLimited, CancellationToken.None)).Count < due)
+        {
+            await Task.Delay(200);
+        }
+
+        await first.DisposeAsync();
+        await AddHistoryAsync(bench.StateDir, total - due);
+        var wait = DateTimeOffset.FromUnixTimeSeconds(resetAt) - TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(1);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        // Second daemon, after the reset: from its start to the last due session's agent started.
+        var resumed = new ConcurrentDictionary<string, long>();
+        var t0 = Stopwatch.GetTimestamp();
+        await using var second = await DaemonHost.StartAsync(bench.Options(resumed, onlyResumes: true, extraEnvironment: env), CancellationToken.None);
+        long last = t0;
+        foreach (var task in tasks)
+        {
+            last = Math.Max(last, await WaitForAsync(resumed, task.Id, TimeSpan.FromMinutes(5)));
+        }
+
+        Console.WriteLine($"restart with {total} sessions in the store ({due} due): all due sessions resumed in {Stopwatch.GetElapsedTime(t0, last).TotalSeconds:F2} s");
+        second.Abort();
+    }
+
+    /// <summary>Closed sessions from earlier work, written straight into the store (they only have to be there).</summary>
+    private static async Task AddHistoryAsync(string stateDir, int count)
+    {
+        await using var database = await DaemonDatabase.OpenAsync(Path.Combine(stateDir, "daemon.db"), CancellationToken.None);
+        var now = TimeProvider.System.GetUtcNow();
+        var (privateKey, publicKey) = SessionToken.GenerateKeyPair();
+        await database.TransactAsync(now, async tx =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var id = Guid.NewGuid().ToString();
+                await using var insert = tx.Command(SessionRows.InsertSql);
+                SessionRows.Bind(insert, new SessionRecord
+                {
+                    Id = id, TaskId = "history-" + i, AgentId = "agent", Runtime = "claude", State = SessionState.Closed, Epoch = 1,
+                    ServerSessionId = id, PrivateKey = privateKey, PublicKey = publicKey, ProviderSessionId = Guid.NewGuid().ToString(),
+                    CreatedAt = now.AddDays(-3), UpdatedAt = now.AddDays(-2), ClosedAt = now.AddDays(-2), TaskPrompt = "old",
+                });
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            return true;
+        }, CancellationToken.None);
+        SqliteConnection.ClearAllPools();
+    }
+
+    private static long TimestampAt(DateTimeOffset instant) =>
+        Stopwatch.GetTimestamp() + (long)((instant - TimeProvider.System.GetUtcNow()).TotalSeconds * Stopwatch.Frequency);
+
+    private static async Task<long> WaitForAsync(ConcurrentDictionary<string, long> started, string taskId, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!started.TryGetValue(taskId, out _))
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"no agent started for task {taskId}");
+            }
+
+            await Task.Delay(2);
+        }
+
+        return started[taskId];
+    }
+
+    private static void Report(string what, List<double> samplesMs, int p1, int p2)
+    {
+        samplesMs.Sort();
+        double P(int p) => samplesMs[Math.Clamp((int)Math.Ceiling(p / 100.0 * samplesMs.Count) - 1, 0, samplesMs.Count - 1)];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{what}: p{p1} {P(p1):F1} ms, p{p2} {P(p2):F1} ms, min {samplesMs[0]:F1} ms, max {samplesMs[^1]:F1} ms (n={samplesMs.Count})"));
+    }
+
+    /// <summary>A server, a user with an ops board and a worker, a state dir, and the agent script.</summary>
+    private sealed class Bench : IAsyncDisposable
+    {
+        private readonly BenchServer _server;
+        private readonly string _root;
+
+        private Bench(BenchServer server, string root, string userToken, string boardId, string agentId)
+        {
+            _server = server;
+            _root = root;
+            UserToken = userToken;
+            BoardId = boardId;
+            AgentId = agentId;
+        }
+
+        public string UserToken { get; }
+        public string BoardId { get; }
+        public string AgentId { get; }
+        public string StateDir => Path.Combine(_root, "state");
+        public string Agent => Path.Combine(_root, "claude");
+
+        public static async Task<Bench> StartAsync(string agentScript)
+        {
+            var server = await BenchServer.StartAsync("sqlite", BenchServer.DefaultPostgres);
+            var root = Path.Combine(Path.GetTempPath(), "ak-bench-daemon-" + Guid.NewGuid().ToString("N")[..10]);
+            Directory.CreateDirectory(root);
+            var script = Path.Combine(root, "claude");
+            await File.WriteAllTextAsync(script, "#!/bin/sh\n" + agentScript + "\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var user = await server.SendAsync(HttpMethod.Post, "api/users", server.AdminToken, new CreateUserRequest("bench-" + Guid.NewGuid().ToString("N")[..8]),
+                ContractsJsonContext.Default.UserWithTokenDto, HttpStatusCode.Created);
+            var board = await server.SendAsync(HttpMethod.Post, "api/boards", user.Token, new CreateBoardRequest("bench", "ops"),
+                ContractsJsonContext.Default.BoardDto, HttpStatusCode.Created);
+            var agent = await server.SendAsync(HttpMethod.Post, "api/agents", user.Token, new CreateAgentRequest { Username = "bench-worker", Runtime = "claude" },
+                ContractsJsonContext.Default.AgentDto, HttpStatusCode.Created);
+            return new Bench(server, root, user.Token, board.Id, agent.Id);
+        }
+
+        public Task<TaskDto> CreateTaskAsync(string title) =>
+            _server.SendAsync(HttpMethod.Post, "api/tasks", UserToken, new CreateTaskRequest { BoardId = BoardId, Title = title, AssignedTo = AgentId },
+                ContractsJsonContext.Default.TaskDto, HttpStatusCode.Created);
+
+        public DaemonOptions Options(ConcurrentDictionary<string, long> started, bool onlyResumes = false, Dictionary<string, string>? extraEnvironment = null)
+        {
+            var env = new Dictionary<string, string?>(StringComparer.Ordinal)
+            {
+                ["PATH"] = Environment.GetEnvironmentVariable("PATH"),
+                ["HOME"] = _root,
+                ["XDG_CONFIG_HOME"] = _root,
+            };
+            foreach (var (name, value) in extraEnvironment ?? [])
+            {
+                env[name] = value;
+            }
+
+            return new DaemonOptions
+            {
+                StateDir = StateDir,
+                Server = _server.BaseUrl,
+                Token = UserToken,
+                Environment = env,
+                RuntimeExecutables = new Dictionary<string, string> { ["claude"] = Agent },
+                HandleSignals = false,
+                LogToConsole = false,
+                MaxConcurrentPerRuntime = 1000,
+                MaxConcurrent = 1000,
+                StallTimeout = TimeSpan.Zero,
+                OnAgentStarted = (_, taskId, _, resumed) =>
+                {
+                    if (!onlyResumes || resumed)
+                    {
+                        started.TryAdd(taskId, Stopwatch.GetTimestamp());
+                    }
+                },
+            };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _server.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort.
+            }
+        }
+    }
+}

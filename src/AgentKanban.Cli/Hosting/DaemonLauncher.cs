@@ -1,0 +1,45 @@
+using AgentKanban.Daemon;
+
+namespace AgentKanban.Cli.Hosting;
+
+/// <summary>The only place the CLI touches the daemon (<c>ak daemon run</c>, and the daemon half of <c>ak up</c>).</summary>
+internal static class DaemonLauncher
+{
+    public static Task<int> RunAsync(CliContext context, string? stateDir, CancellationToken cancellationToken) =>
+        DaemonHost.RunAsync(new DaemonOptions { StateDir = stateDir, Environment = context.Env }, cancellationToken);
+
+    /// <summary>
+    /// Starts a daemon beside the server of <c>ak up</c>. Signals stay with the CLI (it stops the daemon through
+    /// the handle); a daemon that cannot start is reported and the server keeps serving.
+    /// </summary>
+    public static async Task<IAsyncDisposable?> StartBesideServerAsync(
+        CliContext context, string serverUrl, string token, string stateDir, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var daemon = await DaemonHost.StartAsync(new DaemonOptions
+            {
+                Server = serverUrl,
+                Token = token,
+                StateDir = stateDir,
+                Environment = context.Env,
+                HandleSignals = false,
+            }, cancellationToken);
+            return new StoppingHandle(daemon);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await context.Error.WriteLineAsync($"warning: the daemon did not start ({e.Message}); the server keeps running");
+            return null;
+        }
+    }
+
+    private sealed class StoppingHandle(RunningDaemon daemon) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            daemon.RequestStop();
+            await daemon.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,181 @@
+using System.Net;
+using AgentKanban.Contracts;
+using AgentKanban.Contracts.Auth;
+using AgentKanban.Server.Leases;
+using AgentKanban.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentKanban.Server.Tests.Leases;
+
+/// <summary>Time-driven behaviour (lease expiry, offline machines, token lifetime) with the server's clock in the test's hands.</summary>
+public abstract class LeaseExpiryTests
+{
+    private static readonly TimeSpan LeaseTtl = TimeSpan.FromMinutes(2);
+
+    protected abstract DatabaseKind Kind { get; }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_expired_lease_returns_an_in_progress_task_to_todo_with_lease_expired()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time, LeaseTtl = LeaseTtl }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var work = await user.StartWorkerAsync(Ct);
+        var claimed = await (await Transition(work.Session.Client, work.Task.Id, "claim")).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.TaskDto, Ct);
+
+        // The sweeper's own timer fires as the clock moves past the lease's end.
+        time.Advance(LeaseTtl + LeaseSweeper.Interval + TimeSpan.FromSeconds(1));
+        var expired = await WaitForAsync(user, work.Task.Id, t => t.Status == "todo");
+
+        Assert.Null(expired.Lease);
+        Assert.Null(expired.ActiveSessionId);
+        Assert.Equal(claimed.Epoch + 1, expired.Epoch);
+        var entry = Assert.Single(expired.Activity!, a => a.Action == LeaseSweeper.ExpiredAction);
+        Assert.Equal("system", entry.ActorType);
+        Assert.Contains(work.Machine.Id, entry.Detail, StringComparison.Ordinal);
+
+        // The session that ran under the old lease is fenced off; a new lease starts a new epoch.
+        await (await Transition(work.Session.Client, work.Task.Id, "review")).ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.StaleEpoch, cancellationToken: Ct);
+        var next = await work.Machine.LeaseAsync(work.Task.Id, Ct);
+        Assert.Equal(expired.Epoch + 1, next.Epoch);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_on_a_todo_task_is_cleared_and_the_epoch_bumped()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time, LeaseTtl = LeaseTtl }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var board = await user.CreateBoardAsync(cancellationToken: Ct);
+        var agent = await user.CreateAgentAsync(cancellationToken: Ct);
+        var task = await user.CreateTaskAsync(board.Id, agent.Id, cancellationToken: Ct);
+        var holder = await user.RegisterMachineAsync(cancellationToken: Ct);
+        var other = await user.RegisterMachineAsync(cancellationToken: Ct);
+        var lease = await holder.LeaseAsync(task.Id, Ct);
+        await (await other.Client.PostAsync($"api/tasks/{task.Id}/lease", null, Ct)).ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.LeaseHeld, cancellationToken: Ct);
+
+        time.Advance(LeaseTtl + TimeSpan.FromSeconds(1));
+        var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
+        await sweeper.SweepOnceAsync(Ct);
+        var after = await user.GetTaskAsync(task.Id, Ct);
+        Assert.Equal(("todo", lease.Epoch + 1), (after.Status, after.Epoch));
+        Assert.Null(after.Lease);
+        Assert.DoesNotContain(after.Activity!, a => a.Action == LeaseSweeper.ExpiredAction);
+        Assert.Equal(lease.Epoch + 2, (await other.LeaseAsync(task.Id, Ct)).Epoch);
+    }
+
+    [Fact]
+    public async Task Heartbeats_keep_a_lease_alive()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time, LeaseTtl = LeaseTtl }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var work = await user.StartWorkerAsync(Ct);
+        await (await Transition(work.Session.Client, work.Task.Id, "claim")).ExpectAsync(HttpStatusCode.OK, Ct);
+        var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
+
+        for (var i = 0; i < 5; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(90));
+            await work.Machine.HeartbeatAsync(cancellationToken: Ct);
+            await sweeper.SweepOnceAsync(Ct);
+        }
+
+        var task = await user.GetTaskAsync(work.Task.Id, Ct);
+        Assert.Equal("in_progress", task.Status);
+        Assert.Equal(time.GetUtcNow() + LeaseTtl, task.Lease!.ExpiresAt);
+        await (await Transition(work.Session.Client, work.Task.Id, "review")).ExpectAsync(HttpStatusCode.OK, Ct);
+    }
+
+    [Fact]
+    public async Task A_machine_is_offline_after_sixty_seconds_without_a_heartbeat()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var machine = await user.RegisterMachineAsync(cancellationToken: Ct);
+        Assert.Equal("online", machine.Machine.Status);
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal("online", (await Get(user, machine.Id)).Status);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("offline", (await Get(user, machine.Id)).Status);
+        Assert.Equal("online", (await machine.HeartbeatAsync(cancellationToken: Ct)).Status);
+    }
+
+    [Fact]
+    public async Task A_session_token_is_refused_once_its_minute_is_over()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var work = await user.StartWorkerAsync(Ct);
+        var token = SessionToken.Create(work.Session.Id, server.BaseUrl, work.Session.PrivateKey, time.GetUtcNow());
+        var client = server.CreateClient(token);
+        await (await client.GetAsync("api/whoami", Ct)).ExpectAsync(HttpStatusCode.OK, Ct);
+        time.Advance(SessionToken.Lifetime + SessionToken.ClockSkew + TimeSpan.FromSeconds(1));
+        var error = await (await client.GetAsync("api/whoami", Ct)).ReadErrorAsync(HttpStatusCode.Unauthorized, cancellationToken: Ct);
+        Assert.Contains("expired", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stored_idempotent_answers_are_forgotten_after_a_day()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        async Task<HttpResponseMessage> CreateBoard(string name)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/boards") { Content = HttpJson.Json(new CreateBoardRequest(name, "ops"), ContractsJsonContext.Default.CreateBoardRequest) };
+            request.Headers.Add("Idempotency-Key", "daily");
+            return await user.Client.SendAsync(request, Ct);
+        }
+
+        await (await CreateBoard("first")).ExpectAsync(HttpStatusCode.Created, Ct);
+        var cleanup = server.Services.GetRequiredService<AgentKanban.Server.Http.IdempotencyKeyCleanup>();
+        time.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(0, await cleanup.CleanOnceAsync(Ct));
+        Assert.True((await CreateBoard("second")).Headers.Contains("Idempotent-Replayed"));
+        time.Advance(TimeSpan.FromHours(2));
+        // The hourly cleanup may already have run on the moved clock; running it again is harmless.
+        await cleanup.CleanOnceAsync(Ct);
+        var fresh = await CreateBoard("second");
+        Assert.Equal("second", (await fresh.ReadAsync(HttpStatusCode.Created, ContractsJsonContext.Default.BoardDto, Ct)).Name);
+    }
+
+    private static Task<HttpResponseMessage> Transition(HttpClient client, string taskId, string verb) =>
+        client.PostJsonAsync($"api/tasks/{taskId}/{verb}", new TransitionRequest(), ContractsJsonContext.Default.TransitionRequest, Ct);
+
+    private static async Task<MachineDto> Get(TestUser user, string machineId) =>
+        await (await user.Client.GetAsync($"api/machines/{machineId}", Ct)).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.MachineDto, Ct);
+
+    /// <summary>Polls (real time, bounded) until the background sweeper has acted.</summary>
+    private static async Task<TaskDto> WaitForAsync(TestUser user, string taskId, Func<TaskDto, bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var task = await user.GetTaskAsync(taskId, timeout.Token);
+            if (condition(task))
+            {
+                return task;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, timeout.Token);
+        }
+    }
+}
+
+public sealed class LeaseExpirySqliteTests : LeaseExpiryTests
+{
+    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+}
+
+public sealed class LeaseExpiryPostgresTests : LeaseExpiryTests
+{
+    protected override DatabaseKind Kind => DatabaseKind.Postgres;
+}
