@@ -15,9 +15,10 @@ public static class ServerHost
 {
     /// <summary>
     /// Builds the web application: services wired and endpoints mapped. Storage is migrated (and the admin user
-    /// created on an empty store) during <c>StartAsync</c>, before the server listens.
+    /// created on an empty store) during <c>StartAsync</c>, before the server listens. <paramref name="configureServices"/>
+    /// runs last, so tests and benchmarks can replace a service.
     /// </summary>
-    public static WebApplication Build(ServerOptions options, TimeProvider? timeProvider = null)
+    public static WebApplication Build(ServerOptions options, TimeProvider? timeProvider = null, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var time = timeProvider ?? TimeProvider.System;
@@ -41,6 +42,7 @@ public static class ServerHost
         builder.Services.AddSingleton<IdempotencyKeyCleanup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyCleanup>());
         builder.Services.AddEventStreams();
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();

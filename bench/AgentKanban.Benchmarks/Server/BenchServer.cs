@@ -58,7 +58,7 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <summary>Shared client; every call passes its own Authorization header.</summary>
     public HttpClient Http { get; }
 
-    public static async Task<BenchServer> StartAsync(string engine, string postgresBase, bool apart = false)
+    public static async Task<BenchServer> StartAsync(string engine, string postgresBase, bool apart = false, bool withoutStreamFeed = false)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "ak-bench-server-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
@@ -79,7 +79,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
         if (apart)
         {
-            var child = await BenchServerProcess.StartAsync(dataDir, connectionString);
+            var child = await BenchServerProcess.StartAsync(dataDir, connectionString, withoutStreamFeed);
             return new BenchServer(null, child, dataDir, database, engine == "postgres" ? postgresBase : null, child.BaseUrl, child.AdminToken);
         }
 

@@ -38,21 +38,23 @@ internal sealed class BenchServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<BenchServerProcess> StartAsync(string dataDir, string? connectionString)
+    public static async Task<BenchServerProcess> StartAsync(string dataDir, string? connectionString, bool withoutStreamFeed = false)
     {
         var entry = Assembly.GetEntryAssembly()!.Location;
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
+            RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals(Path.GetFileNameWithoutExtension(entry), StringComparison.Ordinal))
+        if (Path.GetFileName(Environment.ProcessPath!) is "dotnet" or "dotnet.exe")
         {
-            start.ArgumentList.Add(entry); // running under the dotnet host
+            start.ArgumentList.Add(entry); // running under the dotnet host, not the program's own executable
         }
 
         start.ArgumentList.Add(ServeFlag);
+        start.ArgumentList.Add(withoutStreamFeed ? "quiet" : "streams");
         start.ArgumentList.Add(dataDir);
         if (connectionString is not null)
         {
@@ -60,6 +62,8 @@ internal sealed class BenchServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server process");
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
             if (line.StartsWith("READY ", StringComparison.Ordinal))
@@ -67,13 +71,18 @@ internal sealed class BenchServerProcess : IAsyncDisposable
                 var parts = line.Split(' ');
                 return new BenchServerProcess(process, parts[1], parts[2]);
             }
+
+            output.AppendLine(line);
         }
 
-        throw new InvalidOperationException("the server process exited before it was ready");
+        throw new InvalidOperationException($"the server process exited before it was ready: {output}{await errors}");
     }
 
-    /// <summary>Child side: serve until stdin closes.</summary>
-    public static async Task<int> ServeAsync(string dataDir, string? connectionString)
+    /// <summary>
+    /// Child side: serve until stdin closes. "quiet" replaces the live streams' wake-up with a no-op, to measure what the
+    /// per-commit event feed costs (diagnostic only: live streams then fall back to their safety poll).
+    /// </summary>
+    public static async Task<int> ServeAsync(string mode, string dataDir, string? connectionString)
     {
         var app = ServerHost.Build(new ServerOptions
         {
@@ -81,7 +90,7 @@ internal sealed class BenchServerProcess : IAsyncDisposable
             ConnectionString = connectionString,
             Urls = "http://127.0.0.1:0",
             PrintAdminToken = false,
-        });
+        }, configureServices: mode == "quiet" ? services => services.AddSingleton<AgentKanban.Server.Streams.IEventSignal>(new QuietSignal()) : null);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         var token = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin-token"))).Trim();
@@ -102,5 +111,12 @@ internal sealed class BenchServerProcess : IAsyncDisposable
 
         await _process.WaitForExitAsync();
         _process.Dispose();
+    }
+
+    private sealed class QuietSignal : AgentKanban.Server.Streams.IEventSignal
+    {
+        public void Notify(long latestEventId)
+        {
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace AgentKanban.Benchmarks.Server;
 /// End-to-end transitions throughput through the real HTTP API on loopback (a benchmark, not a test). Each task goes
 /// claim (worker session JWT) → review (worker session JWT) → complete (user token): three compare-and-set transitions.
 /// Run: <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --transitions [--engine sqlite|postgres|both]
-/// [--tasks 3000] [--concurrency 32] [--pg "Host=…"] [--in-process]</c>. Tasks, leases and sessions are prepared before the
+/// [--tasks 3000] [--concurrency 32] [--pg "Host=…"] [--in-process] [--without-stream-feed]</c>. Tasks, leases and sessions are prepared before the
 /// clock starts. By default the server runs in a child process so its CPU time per transition is reported on its own.
 /// </summary>
 public static class TransitionsHarness
@@ -19,12 +19,13 @@ public static class TransitionsHarness
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args is [BenchServerProcess.ServeFlag, var dataDir, ..])
+        if (args is [BenchServerProcess.ServeFlag, var mode, var dataDir, ..])
         {
-            return await BenchServerProcess.ServeAsync(dataDir, args.Length > 2 ? args[2] : null);
+            return await BenchServerProcess.ServeAsync(mode, dataDir, args.Length > 3 ? args[3] : null);
         }
 
         var apart = true;
+        var withoutStreamFeed = false;
         var engines = new[] { "sqlite", "postgres" };
         var tasks = 3000;
         var concurrency = 32;
@@ -48,6 +49,9 @@ public static class TransitionsHarness
                 case "--in-process":
                     apart = false;
                     break;
+                case "--without-stream-feed":
+                    withoutStreamFeed = true;
+                    break;
                 default:
                     await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'");
                     return 2;
@@ -56,15 +60,15 @@ public static class TransitionsHarness
 
         foreach (var engine in engines)
         {
-            await RunEngineAsync(engine, tasks, concurrency, postgres, apart);
+            await RunEngineAsync(engine, tasks, concurrency, postgres, apart, withoutStreamFeed);
         }
 
         return 0;
     }
 
-    private static async Task RunEngineAsync(string engine, int taskCount, int concurrency, string postgres, bool apart)
+    private static async Task RunEngineAsync(string engine, int taskCount, int concurrency, string postgres, bool apart, bool withoutStreamFeed)
     {
-        await using var server = await BenchServer.StartAsync(engine, postgres, apart);
+        await using var server = await BenchServer.StartAsync(engine, postgres, apart, withoutStreamFeed);
         var tenant = await server.CreateTenantAsync();
         var prepared = new ConcurrentBag<PreparedTask>();
         var setup = Stopwatch.StartNew();
