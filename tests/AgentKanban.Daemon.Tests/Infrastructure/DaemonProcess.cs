@@ -32,18 +32,27 @@ public sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
-    public static DaemonProcess Start(string stateDir, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>The test host in daemon mode.</summary>
+    public static DaemonProcess Start(string stateDir, IReadOnlyDictionary<string, string?> environment) =>
+        Start(TestPaths.TestHostExecutable, ["daemon", "--state", stateDir], environment);
+
+    /// <summary>Any daemon command line (e.g. the real <c>ak daemon run</c>) with exactly this environment.</summary>
+    public static DaemonProcess Start(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
-        var start = new ProcessStartInfo(TestPaths.TestHostExecutable)
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(environment);
+        var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("daemon");
-        start.ArgumentList.Add("--state");
-        start.ArgumentList.Add(stateDir);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment.Clear();
         foreach (var (name, value) in environment)
         {

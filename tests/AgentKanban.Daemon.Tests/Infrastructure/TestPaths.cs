@@ -6,7 +6,8 @@ namespace AgentKanban.Daemon.Tests.Infrastructure;
 internal static class TestPaths
 {
     /// <summary>The daemon test host's app host (runs the daemon, or plays the fake <c>claude</c>).</summary>
-    public static string TestHostExecutable { get; } = Path.Combine(
+    /// <remarks>Read on use, so projects that link this file without the test host never look for it.</remarks>
+    public static string TestHostExecutable => Path.Combine(
         typeof(TestPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "TestHostDirectory").Value!,
         "AgentKanban.Daemon.TestHost");
 

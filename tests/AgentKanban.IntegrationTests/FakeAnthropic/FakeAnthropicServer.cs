@@ -168,7 +168,10 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         RecordedRequest request;
         lock (_gate)
         {
-            request = new RecordedRequest(_requests.Count, http.Method, http.Path.Value ?? "", http.QueryString.Value ?? "", headers, body);
+            request = new RecordedRequest(_requests.Count, http.Method, http.Path.Value ?? "", http.QueryString.Value ?? "", headers, body)
+            {
+                ReceivedAt = TimeProvider.System.GetUtcNow(),
+            };
             _requests.Add(request);
             ready = [.. _waiters.Where(w => w.Predicate(request)).Select(w => w.Waiter)];
             _waiters.RemoveAll(w => ready.Contains(w.Waiter));

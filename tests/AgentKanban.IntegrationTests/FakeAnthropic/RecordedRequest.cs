@@ -15,6 +15,9 @@ public sealed record RecordedRequest(
     IReadOnlyDictionary<string, string> Headers,
     string Body)
 {
+    /// <summary>When the fake API received it.</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+
     /// <summary>The request body as JSON, or null when it is not a JSON object.</summary>
     public JsonObject? Json { get; } = TryParse(Body);
 
