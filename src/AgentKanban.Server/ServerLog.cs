@@ -17,6 +17,9 @@ internal static partial class ServerLog
     [LoggerMessage(1004, LogLevel.Information, "Lease sweep: {Returned} in-progress task(s) returned to todo, {Cleared} todo lease(s) cleared")]
     public static partial void LeasesSwept(ILogger logger, int returned, int cleared);
 
+    [LoggerMessage(1007, LogLevel.Information, "Start-up grace: {Count} lease(s) extended by {Ttl} so their machines can heartbeat again after the outage")]
+    public static partial void LeasesGivenStartupGrace(ILogger logger, int count, TimeSpan ttl);
+
     [LoggerMessage(1005, LogLevel.Warning, "Lease sweep failed; retrying at the next tick")]
     public static partial void LeaseSweepFailed(ILogger logger, Exception exception);
 

@@ -11,14 +11,43 @@ namespace AgentKanban.Server.Leases;
 /// in-progress task returns to todo with a <c>lease_expired</c> activity entry; a todo task just loses the lease.
 /// Either way the epoch is bumped, so sessions started under the old lease can no longer change the task. Each task
 /// is one compare-and-set transaction, so concurrent sweepers on other instances and a late heartbeat cannot collide.
+/// <para>
+/// Start-up grace: before the first sweep, every lease is made to last at least one TTL from now. While the server was
+/// down no machine could heartbeat, so every lease would look expired on restart; taking them back at once would fence
+/// off the agents still running on healthy machines and dispatch their tasks again. A machine that is alive heartbeats
+/// within the grace and keeps its leases; one that is gone loses them one TTL after the restart. (Another instance
+/// starting on a shared PostgreSQL grants the same grace, which only delays the expiry of a dead machine's leases.)
+/// </para>
 /// </summary>
-public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, ILogger<LeaseSweeper> logger) : BackgroundService
+public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<LeaseSweeper> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     public const string ExpiredAction = "lease_expired";
 
     private const int BatchSize = 200;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Hosted services start in order, after the storage start-up migrated the schema and before the server listens.
+        var extended = await GrantStartupGraceAsync(cancellationToken);
+        if (extended > 0)
+        {
+            ServerLog.LeasesGivenStartupGrace(logger, extended, options.LeaseTtl);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Makes every held lease last at least one TTL from now; returns how many were extended.</summary>
+    public Task<int> GrantStartupGraceAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.Now();
+        return store.WriteAsync((tx, ct) => tx.Command(
+                "UPDATE tasks SET lease_expires_at = @until WHERE lease_machine_id IS NOT NULL AND lease_expires_at < @until")
+            .Add("@until", now + options.LeaseTtl)
+            .ExecAsync(ct), cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

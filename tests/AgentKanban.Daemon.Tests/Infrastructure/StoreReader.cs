@@ -20,13 +20,7 @@ public static class StoreReader
             return [];
         }
 
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(stateDir);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT id, task_id, state, resume_after_ms, last_reason, closed_at_ms FROM sessions ORDER BY created_at_ms";
         var list = new List<StoredSessionView>();
@@ -56,13 +50,7 @@ public static class StoreReader
     /// <summary>(pending, failed) outbox items.</summary>
     public static async Task<(long Pending, long Failed)> OutboxAsync(string stateDir)
     {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(stateDir, "daemon.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(stateDir);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COALESCE(SUM(failed_at_ms IS NULL), 0), COALESCE(SUM(failed_at_ms IS NOT NULL), 0) FROM outbox";
         await using var reader = await command.ExecuteReaderAsync();
@@ -78,13 +66,7 @@ public static class StoreReader
             return null;
         }
 
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(stateDir);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT until_ms FROM runtime_pauses WHERE runtime = $r";
         command.Parameters.AddWithValue("$r", runtime);
@@ -96,5 +78,28 @@ public static class StoreReader
         {
             return null;
         }
+    }
+
+    /// <summary>The worktree and branch of the task's latest session.</summary>
+    public static async Task<(string Workspace, string Branch)?> WorkspaceAsync(string stateDir, string taskId)
+    {
+        await using var connection = await OpenAsync(stateDir);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT workspace, branch FROM sessions WHERE task_id = $t ORDER BY created_at_ms DESC LIMIT 1";
+        command.Parameters.AddWithValue("$t", taskId);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() && !reader.IsDBNull(0) && !reader.IsDBNull(1) ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    private static async Task<SqliteConnection> OpenAsync(string stateDir)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(stateDir, "daemon.db"),
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        await connection.OpenAsync();
+        return connection;
     }
 }

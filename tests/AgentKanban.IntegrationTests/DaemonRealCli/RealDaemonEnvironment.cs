@@ -138,22 +138,8 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
     }
 
     /// <summary>The task's session as the daemon stored it: its worktree and branch.</summary>
-    public async Task<(string Workspace, string Branch)> WorkspaceOfAsync(string taskId)
-    {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(StateDir, "daemon.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT workspace, branch FROM sessions WHERE task_id = $t ORDER BY created_at_ms DESC LIMIT 1";
-        command.Parameters.AddWithValue("$t", taskId);
-        await using var reader = await command.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync(), $"no session for task {taskId} in the daemon's store");
-        return (reader.GetString(0), reader.GetString(1));
-    }
+    public async Task<(string Workspace, string Branch)> WorkspaceOfAsync(string taskId) =>
+        await StoreReader.WorkspaceAsync(StateDir, taskId) ?? throw new InvalidOperationException($"no session with a workspace for task {taskId}");
 
     /// <summary>Runs git and returns its standard output (fails the test on a non-zero exit).</summary>
     public static async Task<string> GitAsync(string directory, params string[] arguments)

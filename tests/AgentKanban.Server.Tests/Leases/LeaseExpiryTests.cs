@@ -91,6 +91,64 @@ public abstract class LeaseExpiryTests
     }
 
     [Fact]
+    public async Task After_an_outage_leases_last_until_their_machines_could_heartbeat_again()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        var dataDir = Path.Combine(Path.GetTempPath(), "ak-outage-" + Guid.NewGuid().ToString("N")[..12]);
+        var connection = Kind == DatabaseKind.Postgres ? await TestPostgres.CreateDatabaseAsync(Ct) : null;
+        try
+        {
+            TestUser user;
+            WorkerSetup work;
+            TaskDto abandoned;
+            string adminToken;
+            await using (var before = await TestServer.StartAsync(Kind, Options(time, dataDir, connection), Ct))
+            {
+                user = await before.CreateUserAsync(cancellationToken: Ct);
+                work = await user.StartWorkerAsync(Ct);
+                await (await Transition(work.Session.Client, work.Task.Id, "claim")).ExpectAsync(HttpStatusCode.OK, Ct);
+                abandoned = await user.CreateTaskAsync(work.Board.Id, work.Agent.Id, cancellationToken: Ct);
+                await (await user.RegisterMachineAsync(cancellationToken: Ct)).LeaseAsync(abandoned.Id, Ct);
+                adminToken = before.AdminToken;
+            }
+
+            // The server stays down for three lease lifetimes: every lease looks expired when it comes back.
+            time.Advance(3 * LeaseTtl);
+            await using var after = await TestServer.StartAsync(Kind, Options(time, dataDir, connection) with { AdminToken = adminToken }, Ct);
+            var sweeper = after.Services.GetRequiredService<LeaseSweeper>();
+            Assert.Equal((0, 0), await sweeper.SweepOnceAsync(Ct));
+
+            // The live machine heartbeats within the grace and keeps its lease past the grace; its agent carries on.
+            var machine = after.CreateClient(work.Machine.ApiKey);
+            time.Advance(LeaseTtl / 2);
+            await (await machine.PostJsonAsync($"api/machines/{work.Machine.Id}/heartbeat", new HeartbeatRequest(),
+                ContractsJsonContext.Default.HeartbeatRequest, Ct)).ExpectAsync(HttpStatusCode.OK, Ct);
+            time.Advance(LeaseTtl / 2 + TimeSpan.FromSeconds(1));
+
+            // The machine that never came back loses its lease once the grace is over (the background sweeper may
+            // have got there first on the moved clock; sweeping again is harmless).
+            await sweeper.SweepOnceAsync(Ct);
+            var owner = after.CreateClient(user.Token);
+            var kept = await (await owner.GetAsync($"api/tasks/{work.Task.Id}", Ct)).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.TaskDto, Ct);
+            Assert.Equal("in_progress", kept.Status);
+            Assert.NotNull(kept.Lease);
+            var cleared = await (await owner.GetAsync($"api/tasks/{abandoned.Id}", Ct)).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.TaskDto, Ct);
+            Assert.Null(cleared.Lease);
+            var session = after.CreateSessionClient(work.Session.Id, work.Session.PrivateKey);
+            await (await Transition(session, work.Task.Id, "review")).ExpectAsync(HttpStatusCode.OK, Ct);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await TestPostgres.DropDatabaseAsync(connection);
+            }
+
+            TestServer.DeleteDirectory(dataDir);
+        }
+    }
+
+    [Fact]
     public async Task A_machine_is_offline_after_sixty_seconds_without_a_heartbeat()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
@@ -145,6 +203,9 @@ public abstract class LeaseExpiryTests
         var fresh = await CreateBoard("second");
         Assert.Equal("second", (await fresh.ReadAsync(HttpStatusCode.Created, ContractsJsonContext.Default.BoardDto, Ct)).Name);
     }
+
+    private static TestServerOptions Options(TimeProvider time, string dataDir, string? connection) =>
+        new() { Time = time, LeaseTtl = LeaseTtl, DataDir = dataDir, ConnectionString = connection };
 
     private static Task<HttpResponseMessage> Transition(HttpClient client, string taskId, string verb) =>
         client.PostJsonAsync($"api/tasks/{taskId}/{verb}", new TransitionRequest(), ContractsJsonContext.Default.TransitionRequest, Ct);
