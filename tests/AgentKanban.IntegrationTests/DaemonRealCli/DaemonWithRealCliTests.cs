@@ -67,6 +67,38 @@ public sealed class DaemonWithRealCliTests
     }
 
     [Fact]
+    public async Task Rejected_review_resumes_the_same_conversation_in_the_same_worktree_with_the_reason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var env = await RealDaemonEnvironment.CreateAsync(ct);
+        var script = new ScriptedAgent(
+            Step("Claiming.", "ak task claim"),
+            Step(null, "printf 'hello\\n' > hello.txt && git add hello.txt && git commit -q -m 'Add hello.txt'"),
+            Step(null, "ak task review"),
+            FakeReply.Text("In review."),
+            // After the rejection: the same conversation goes on.
+            Step("Adding bye.txt as asked.", "printf 'bye\\n' > bye.txt && git add bye.txt && git commit -q -m 'Add bye.txt'"),
+            Step(null, "ak task review"),
+            FakeReply.Text("In review again."));
+        var task = await env.CreateTaskAsync("write hello.txt", script);
+        env.StartDaemon();
+        await env.WaitForStatusAsync(task.Id, "in_review");
+        await env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 4 } all ? all : null), "the first run's final turn");
+        var (workspace, branch) = await env.WorkspaceOfAsync(task.Id);
+
+        await env.Server.TransitionAsync(task.Id, "reject", "also add bye.txt");
+        await env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 7 } all ? all : null), "the resumed run's final turn");
+        await env.WaitForStatusAsync(task.Id, "in_review");
+
+        var calls = script.Calls();
+        Assert.All(calls, c => Assert.Equal(calls[0].SessionId, c.SessionId));
+        Assert.Contains(calls[4].UserTexts, t => t.Contains("also add bye.txt", StringComparison.Ordinal));
+        Assert.Equal((workspace, branch), await env.WorkspaceOfAsync(task.Id));
+        var log = await RealDaemonEnvironment.GitAsync(workspace, "log", "--format=%s", branch);
+        Assert.Equal(["Add bye.txt", "Add hello.txt", "Initial commit"], log.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task Rate_limited_session_pauses_the_runtime_and_resumes_with_its_conversation_after_the_reset()
     {
         var ct = TestContext.Current.CancellationToken;
