@@ -88,7 +88,7 @@ public static class Reports
             LeaseReturnKind,
             $"lease-return:{session.Id}:{session.Epoch}",
             "DELETE",
-            $"api/tasks/{Escape(session.TaskId)}/lease",
+            $"api/tasks/{Escape(session.TaskId)}/lease?epoch={session.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             null,
             session.Id,
             session.TaskId);

@@ -56,18 +56,37 @@ public static partial class TasksApi
         });
     }
 
+    /// <summary>
+    /// <c>DELETE /api/tasks/{id}/lease[?epoch=N]</c>: the holder gives a todo task's lease back. With <c>epoch</c> the
+    /// return is fenced: a late return for an earlier lease (say, delivered from an outbox after the same machine leased
+    /// the task again) is refused with <c>stale_epoch</c> instead of ending the newer lease.
+    /// </summary>
     public static Task<ApiResult> ReturnLeaseAsync(string id, HttpContext http, Mutations mutations)
     {
         http.GetCaller().RequireMachine("return leases");
+        long? expected = null;
+        if (http.Request.Query["epoch"].ToString() is { Length: > 0 } text)
+        {
+            expected = long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : throw ApiException.Validation("epoch", "epoch must be a non-negative integer");
+        }
+
         return mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
             var changed = await tx.Command(
                     "UPDATE tasks SET lease_machine_id = NULL, lease_expires_at = NULL, epoch = epoch + 1, updated_at = @now " +
-                    "WHERE id = @id AND owner_id = @o AND lease_machine_id = @m AND status = @todo")
+                    "WHERE id = @id AND owner_id = @o AND lease_machine_id = @m AND status = @todo AND (@e IS NULL OR epoch = @e)")
                 .Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId).Add("@m", caller.MachineId).Add("@todo", TaskStatusNames.Todo)
+                .Add("@e", expected)
                 .ExecAsync(ct);
             var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
+            if (changed == 0 && expected is { } stale && task.Epoch != stale && task.Lease?.MachineId == caller.MachineId)
+            {
+                throw TaskGuards.StaleEpoch(stale, task.Epoch);
+            }
+
             if (changed == 0)
             {
                 throw task.Status != TaskStatusNames.Todo

@@ -99,6 +99,29 @@ public abstract class LeasesAndSessionsTests(ServerFixture fixture) : ServerTest
     }
 
     [Fact]
+    public async Task A_late_lease_return_for_an_earlier_epoch_does_not_end_the_newer_lease()
+    {
+        var user = await NewUserAsync();
+        var board = await user.CreateBoardAsync(cancellationToken: Ct);
+        var agent = await user.CreateAgentAsync(cancellationToken: Ct);
+        var task = await user.CreateTaskAsync(board.Id, agent.Id, cancellationToken: Ct);
+        var machine = await user.RegisterMachineAsync(cancellationToken: Ct);
+        var first = await machine.LeaseAsync(task.Id, Ct);
+        await (await machine.Client.DeleteAsync($"api/tasks/{task.Id}/lease?epoch={first.Epoch}", Ct)).ExpectAsync(HttpStatusCode.OK, Ct);
+        var second = await machine.LeaseAsync(task.Id, Ct);
+
+        // The first return, delivered again (a retry after a lost answer), must not end the second lease.
+        var refused = await (await machine.Client.DeleteAsync($"api/tasks/{task.Id}/lease?epoch={first.Epoch}", Ct))
+            .ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.StaleEpoch, cancellationToken: Ct);
+        Assert.Contains($"epoch {second.Epoch}", refused.Message, StringComparison.Ordinal);
+        var still = await user.GetTaskAsync(task.Id, Ct);
+        Assert.Equal((machine.Id, second.Epoch), (still.Lease?.MachineId, still.Epoch));
+
+        await (await machine.Client.DeleteAsync($"api/tasks/{task.Id}/lease?epoch=x", Ct)).ReadErrorAsync(HttpStatusCode.BadRequest, cancellationToken: Ct);
+        await (await machine.Client.DeleteAsync($"api/tasks/{task.Id}/lease?epoch={second.Epoch}", Ct)).ExpectAsync(HttpStatusCode.OK, Ct);
+    }
+
+    [Fact]
     public async Task A_session_needs_the_machines_lease_at_that_epoch()
     {
         var user = await NewUserAsync();
