@@ -27,6 +27,7 @@ public sealed partial class SessionSupervisor(
     ILogger<SessionSupervisor> logger)
 {
     private readonly ConcurrentDictionary<string, RunningAgent> _running = new(StringComparer.Ordinal);
+    private readonly Relay.AgentEventRelays _relays = new(api, store.Database, context.Options.AgentEvents, timeProvider, logger);
 
     /// <summary>A run ended and its transition committed (a slot is free; the loop re-plans).</summary>
     public event Action<SessionRecord>? RunEnded;
@@ -238,6 +239,9 @@ public sealed partial class SessionSupervisor(
                 _ = StopProcessAsync(run, process);
             }
 
+            // The live view of this run (disposed — flushed within a bound — however the run ends).
+            await using var relay = _relays.Start(run.Session);
+            run.Relay = relay;
             using var runEnded = new CancellationTokenSource();
             var watchdog = WatchAsync(run, runEnded.Token);
             var pump = PumpAsync(run, process, runEnded.Token);
@@ -254,6 +258,12 @@ public sealed partial class SessionSupervisor(
             await runEnded.CancelAsync();
             await SwallowAsync(pump);
             await SwallowAsync(watchdog);
+            // The run's last events reach the board before its ending is reported (and its session closed).
+            if (relay is not null)
+            {
+                await relay.CompleteAsync();
+            }
+
             await FinishAsync(run, exit, daemonStopping);
         }
     }
