@@ -28,6 +28,7 @@ public sealed partial class SessionSupervisor(
 {
     private readonly ConcurrentDictionary<string, RunningAgent> _running = new(StringComparer.Ordinal);
     private readonly Relay.AgentEventRelays _relays = new(api, store.Database, context.Options.AgentEvents, timeProvider, logger);
+    private readonly HumanMessages _inbox = new(api, new MetaStore(store.Database), logger);
 
     /// <summary>A run ended and its transition committed (a slot is free; the loop re-plans).</summary>
     public event Action<SessionRecord>? RunEnded;
@@ -210,6 +211,10 @@ public sealed partial class SessionSupervisor(
             ? resumePrompt
             : launched.TaskPrompt ?? throw new InvalidOperationException($"session {session.Id} has no task prompt");
 
+        // What people wrote on the task since this agent last started reaches it with this prompt (no mid-run input).
+        var messages = await _inbox.PendingAsync(launched, daemonStopping);
+        prompt = Prompts.WithMessages(prompt, messages);
+
         IAgentProcess process;
         try
         {
@@ -231,6 +236,12 @@ public sealed partial class SessionSupervisor(
             store.Database.CrashPoints.Reached(CrashPoint.ProcessSpawned);
             DaemonLog.AgentStarted(logger, session.Id, session.TaskId, process.ProcessId, launched.ResumeToken is not null ? "resume" : "new");
             ProcessStarted?.Invoke(run.Session, process.ProcessId);
+            if (messages.Count > 0)
+            {
+                DaemonLog.HumanMessagesDelivered(logger, session.Id, messages.Count);
+                await _inbox.DeliveredAsync(launched, messages[^1]);
+            }
+
             context.Options.OnAgentStarted?.Invoke(run.Session.Id, run.Session.TaskId, process.ProcessId, launched.ResumeToken is not null);
 
             // A stop requested before the process existed (shutdown raced the spawn) applies now.
