@@ -58,6 +58,7 @@ public static class ServerHost
         app.MapTaskTransitionsApi();
         app.MapMachinesApi();
         app.MapSessionsApi();
+        app.MapAgentEventsApi();
         app.MapEventStreams();
         return app;
     }
