@@ -64,6 +64,19 @@ public sealed class DaemonWithRealCliTests
             return sessions.SingleOrDefault(s => s.InputTokens >= 5 * FakeUsage.Default.InputTokens && s.CostMicroUsd > 0);
         }, "the session's usage and cost to be recorded");
         Assert.Equal(5 * FakeUsage.Default.OutputTokens, session.OutputTokens);
+
+        // The live stream of the run reached the board in order: what the agent said, its tool calls and their results,
+        // and each turn's usage.
+        var events = await env.WaitAsync(async () =>
+        {
+            var list = await env.Server.GetAsync($"api/tasks/{task.Id}/agent-events", ContractsJsonContext.Default.ListAgentEventDto);
+            return list.Count(e => e.Kind == AgentEventKinds.ToolResult) >= 4 && list.Any(e => e.Kind == AgentEventKinds.TurnEnded) ? list : null;
+        }, "the run's live events");
+        Assert.Equal(events.Select(e => e.Seq).Order(), events.Select(e => e.Seq));
+        var kinds = events.Select(e => e.Kind).ToList();
+        Assert.True(kinds.IndexOf(AgentEventKinds.ToolUse) < kinds.IndexOf(AgentEventKinds.ToolResult), string.Join(", ", kinds));
+        Assert.Equal(4, kinds.Count(k => k == AgentEventKinds.ToolUse));
+        Assert.Contains(events, e => e.Kind == AgentEventKinds.Text && e.Data?.GetProperty("text").GetString() == "I will claim the task first.");
     }
 
     [Fact]
