@@ -61,6 +61,7 @@ public static class ServerHost
         app.MapTaskTransitionsApi();
         app.MapMachinesApi();
         app.MapSessionsApi();
+        app.MapAgentEventsApi();
         app.MapEventStreams();
         app.MapWebReadApi();
         app.MapWebBoard();

@@ -16,6 +16,9 @@ public sealed record ServerOptions
     /// <summary>How long a dispatch lease lives without a heartbeat from its machine.</summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How many live agent events the server keeps per session for late joiners (older ones are pruned on insert).</summary>
+    public int AgentEventsPerSession { get; init; } = 1000;
+
     /// <summary>Print the admin token to stdout when it is first created.</summary>
     public bool PrintAdminToken { get; init; } = true;
 }

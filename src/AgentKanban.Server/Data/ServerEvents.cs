@@ -13,6 +13,7 @@ public static class ServerEvents
     public const string TaskMessage = "task.message";
     public const string MachineUpdated = "machine.updated";
     public const string SessionUpdated = "session.updated";
+    public const string AgentEvent = "agent.event";
 
     /// <summary>A task event; <c>machine_id</c> is the lease holder (if any), <c>agent_id</c> the assignee.</summary>
     public static EventRecord Task(string type, string ownerId, TaskDto task, DateTimeOffset now)

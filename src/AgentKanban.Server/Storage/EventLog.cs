@@ -17,7 +17,7 @@ internal static class EventLog
     public const long OrderLockKey = 0x616b5f6576656e74; // "ak_event"
 
     private const string InsertColumns =
-        "INSERT INTO events (type, owner_id, board_id, task_id, machine_id, agent_id, payload, created_at) VALUES ";
+        "INSERT INTO events (type, owner_id, board_id, task_id, machine_id, agent_id, payload, created_at, session_id, agent_seq) VALUES ";
 
     /// <summary>One multi-row INSERT per transaction: <c>(…), (…) RETURNING id</c> (the text is cached per row count).</summary>
     private static readonly string[] InsertSql = Enumerable.Range(1, 8).Select(BuildInsert).ToArray();
@@ -59,7 +59,9 @@ internal static class EventLog
                         .Add(Parameters[i][4], record.MachineId)
                         .Add(Parameters[i][5], record.AgentId)
                         .Add(Parameters[i][6], payload)
-                        .Add(Parameters[i][7], record.Payload.CreatedAt);
+                        .Add(Parameters[i][7], record.Payload.CreatedAt)
+                        .Add(Parameters[i][8], record.SessionId)
+                        .Add(Parameters[i][9], record.AgentSeq);
                 }
 
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -107,6 +109,8 @@ internal static class EventLog
             AddParameter(insert, Parameters[i][5], record.AgentId);
             AddParameter(insert, Parameters[i][6], JsonSerializer.Serialize(record.Payload with { Id = 0 }, ContractsJsonContext.Default.ServerEventDto));
             AddParameter(insert, Parameters[i][7], record.Payload.CreatedAt.UtcDateTime);
+            AddParameter(insert, Parameters[i][8], record.SessionId);
+            AddParameter(insert, Parameters[i][9], record.AgentSeq, System.Data.DbType.Int64);
         }
 
         batch.BatchCommands.Add(insert);
@@ -127,24 +131,26 @@ internal static class EventLog
         return latest;
     }
 
-    private static void AddParameter(System.Data.Common.DbBatchCommand command, string name, object? value)
+    private static void AddParameter(System.Data.Common.DbBatchCommand command, string name, object? value,
+        System.Data.DbType nullType = System.Data.DbType.String)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
         if (value is null)
         {
-            parameter.DbType = System.Data.DbType.String;
+            // A typed NULL: PostgreSQL refuses a text NULL for a bigint column.
+            parameter.DbType = nullType;
         }
 
         command.Parameters.Add(parameter);
     }
 
     private static readonly string[][] Parameters = Enumerable.Range(0, 8)
-        .Select(i => new[] { "type", "owner", "board", "task", "machine", "agent", "payload", "at" }.Select(n => $"@{n}{i}").ToArray())
+        .Select(i => new[] { "type", "owner", "board", "task", "machine", "agent", "payload", "at", "session", "seq" }.Select(n => $"@{n}{i}").ToArray())
         .ToArray();
 
     private static string BuildInsert(int rows) =>
         InsertColumns + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
-            $"(@type{i}, @owner{i}, @board{i}, @task{i}, @machine{i}, @agent{i}, @payload{i}, @at{i})")) + " RETURNING id";
+            $"(@type{i}, @owner{i}, @board{i}, @task{i}, @machine{i}, @agent{i}, @payload{i}, @at{i}, @session{i}, @seq{i})")) + " RETURNING id";
 }

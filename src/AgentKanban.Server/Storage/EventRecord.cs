@@ -12,4 +12,11 @@ public sealed record EventRecord(
     string? TaskId,
     string? MachineId,
     string? AgentId,
-    ServerEventDto Payload);
+    ServerEventDto Payload)
+{
+    /// <summary>Set on <c>agent.event</c> rows: the agent session the event belongs to.</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>Set on <c>agent.event</c> rows: the event's number within its session.</summary>
+    public long? AgentSeq { get; init; }
+}

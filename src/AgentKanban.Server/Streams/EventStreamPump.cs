@@ -52,12 +52,17 @@ internal sealed partial class EventStreamPump(
 
             var cursor = afterId;
             var window = await feed.CurrentAsync(token).ConfigureAwait(false);
+
+            // Task streams carry agent events, which the log prunes to the last N per session while the in-memory
+            // window may still hold pruned ones. A task stream that starts in the past therefore catches up from the
+            // log (retained events only) up to what the window covered when it connected, then follows the window.
+            var logUpTo = scope.Kind == StreamKind.Task ? window.CoveredTo : 0;
             while (!token.IsCancellationRequested)
             {
-                if (cursor < window.CoveredFrom)
+                if (cursor < window.CoveredFrom || cursor < logUpTo)
                 {
                     // Behind the in-memory window: read the gap from the log, filtered, one batch at a time.
-                    var upTo = window.CoveredFrom;
+                    var upTo = Math.Max(window.CoveredFrom, logUpTo);
                     var rows = await log.ReadAsync(cursor, upTo, scope, _options.ReadBatchSize, token).ConfigureAwait(false);
                     StreamMetrics.CatchUpReads.Add(1);
                     if (!await WriteAsync(writer, rows, scope, token).ConfigureAwait(false))

@@ -23,6 +23,9 @@ public sealed record TestServerOptions
     /// <summary>The admin token when joining an existing database (its admin was created by the first instance).</summary>
     public string? AdminToken { get; init; }
 
+    /// <summary>The per-session cap of retained agent events; null = the server's default.</summary>
+    public int? AgentEventsPerSession { get; init; }
+
     /// <summary>Reuse this data directory (a restart); it is then left in place when the server is disposed.</summary>
     public string? DataDir { get; init; }
 }
@@ -100,6 +103,7 @@ public sealed class TestServer : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             LeaseTtl = options.LeaseTtl ?? TimeSpan.FromMinutes(5),
             PrintAdminToken = false,
+            AgentEventsPerSession = options.AgentEventsPerSession ?? new ServerOptions { DataDir = dataDir }.AgentEventsPerSession,
         }, time);
         try
         {
