@@ -82,6 +82,9 @@ export async function showBoard(board) {
   for (const [kind, data] of pending) apply(kind, data);
   applyFilters();
   document.getElementById('columns').dataset.ready = 'true';
+  // Marks for the first-render benchmark: the cards are in the DOM, then the frame that shows them was painted.
+  performance.mark('ak-board-drawn');
+  requestAnimationFrame(() => setTimeout(() => performance.mark('ak-board-painted'), 0));
 
   // Runtime pauses come from machine heartbeats, not the board stream: refresh them now and then.
   state.machinesTimer = setInterval(async () => {
