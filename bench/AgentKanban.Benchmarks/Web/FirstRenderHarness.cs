@@ -18,6 +18,8 @@ namespace AgentKanban.Benchmarks.Web;
 /// </summary>
 public static class FirstRenderHarness
 {
+    private static readonly string[] Labels = ["backend", "frontend", "docs", "ops"];
+
     private static readonly string[] ChromiumCandidates = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"];
 
     public static bool Handles(string[] args) => args is ["--first-render", ..];
@@ -35,7 +37,8 @@ public static class FirstRenderHarness
         await using var server = await BenchServer.StartAsync(engine, postgres);
         var tenant = await server.CreateTenantAsync();
         var filled = await FillBoardAsync(server, tenant, tasks);
-        Console.WriteLine(CultureInfo.InvariantCulture, $"board with {filled} tasks on {engine}; GET /api/tasks?board_id= answers {await TaskListBytesAsync(server, tenant) / 1024} KiB");
+        var listBytes = await TaskListBytesAsync(server, tenant);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"board with {filled} tasks on {engine}; GET /api/tasks?board_id= answers {listBytes / 1024} KiB"));
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
@@ -51,7 +54,9 @@ public static class FirstRenderHarness
 
             cold.Add(first);
             warm.Add(again);
-            Console.WriteLine(CultureInfo.InvariantCulture, $"run {run}: cold drawn {first.DrawnMs:F0} ms, painted {first.PaintedMs:F0} ms; returning drawn {again.DrawnMs:F0} ms, painted {again.PaintedMs:F0} ms");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run {run}: cold signed-in {first.SignedInMs:F0} / fetched {first.FetchedMs:F0} / drawn {first.DrawnMs:F0} / painted {first.PaintedMs:F0} ms; " +
+                $"returning {again.SignedInMs:F0} / {again.FetchedMs:F0} / {again.DrawnMs:F0} / {again.PaintedMs:F0} ms"));
         }
 
         Report("cold (empty cache)", cold);
@@ -88,19 +93,20 @@ public static class FirstRenderHarness
             new PageWaitForFunctionOptions { Timeout = 120_000 });
         var values = await page.EvaluateAsync<double[]>(
             "() => [performance.getEntriesByName('ak-board-drawn')[0].startTime, performance.getEntriesByName('ak-board-painted')[0].startTime, " +
-            "document.querySelectorAll('[data-task-id]').length]");
+            "document.querySelectorAll('[data-task-id]').length, performance.getEntriesByName('ak-signed-in')[0].startTime, " +
+            "performance.getEntriesByName('ak-board-fetched')[0].startTime]");
         if ((int)values[2] != expectedCards)
         {
             throw new InvalidOperationException($"the board drew {values[2]} cards, expected {expectedCards}");
         }
 
-        return new Sample(values[0], values[1]);
+        return new Sample(values[0], values[1], values[3], values[4]);
     }
 
     /// <summary>N tasks: a tenth cancelled, a few taken through claim/review/complete so every column has cards; labels and assignees vary.</summary>
     private static async Task<int> FillBoardAsync(BenchServer server, Tenant tenant, int count)
     {
-        foreach (var label in new[] { "backend", "frontend", "docs", "ops" })
+        foreach (var label in Labels)
         {
             await server.SendAsync(HttpMethod.Post, $"api/boards/{tenant.BoardId}/labels", tenant.UserToken, new CreateLabelRequest(label, "#1f6feb"),
                 ContractsJsonContext.Default.BoardDto, HttpStatusCode.Created);
@@ -126,14 +132,13 @@ public static class FirstRenderHarness
         var next = moved;
         await Parallel.ForEachAsync(Enumerable.Range(moved, count - moved), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
         {
-            var labels = new[] { "backend", "frontend", "docs", "ops" };
             var task = await server.SendAsync(HttpMethod.Post, "api/tasks", tenant.UserToken, new CreateTaskRequest
             {
                 BoardId = tenant.BoardId,
                 Title = $"Task {i}: refactor the module that handles case {i % 97}",
                 Description = "Generated for the first-render benchmark.",
                 AssignedTo = i % 3 == 0 ? null : tenant.AgentId,
-                Labels = [labels[i % 4], labels[(i + 1) % 4]],
+                Labels = [Labels[i % 4], Labels[(i + 1) % 4]],
             }, ContractsJsonContext.Default.TaskDto, HttpStatusCode.Created);
             if (i % 10 == 0)
             {
@@ -161,9 +166,9 @@ public static class FirstRenderHarness
             return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
         }
 
-        Console.WriteLine(CultureInfo.InvariantCulture,
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{what}: drawn median {Median(samples.Select(s => s.DrawnMs)):F0} ms (min {samples.Min(s => s.DrawnMs):F0}, max {samples.Max(s => s.DrawnMs):F0}); " +
-            $"painted median {Median(samples.Select(s => s.PaintedMs)):F0} ms (min {samples.Min(s => s.PaintedMs):F0}, max {samples.Max(s => s.PaintedMs):F0}); {samples.Count} runs");
+            $"painted median {Median(samples.Select(s => s.PaintedMs)):F0} ms (min {samples.Min(s => s.PaintedMs):F0}, max {samples.Max(s => s.PaintedMs):F0}); {samples.Count} runs"));
     }
 
     private static int IntArg(string[] args, string name, int fallback)
@@ -180,5 +185,6 @@ public static class FirstRenderHarness
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
-    private sealed record Sample(double DrawnMs, double PaintedMs);
+    /// <summary>Times from the start of navigation: first view data loaded, board snapshot fetched, cards drawn, frame painted.</summary>
+    private sealed record Sample(double DrawnMs, double PaintedMs, double SignedInMs, double FetchedMs);
 }

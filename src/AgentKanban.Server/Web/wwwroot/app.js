@@ -185,16 +185,17 @@ async function route(event) {
 }
 
 async function start() {
+  // Everything the first view needs is asked for at once; a 401 on any of them means "not signed in".
   let me;
   try {
-    me = await api.get('/api/whoami');
+    [me] = await Promise.all([api.get('/api/whoami'), loadLookups(), reloadBoards()]);
   } catch {
     toSignIn();
     return;
   }
   signedIn = true;
   lookups.user = me;
-  await Promise.all([loadLookups(), reloadBoards()]);
+  performance.mark('ak-signed-in');
   await route();
 }
 

@@ -65,6 +65,7 @@ export async function showBoard(board) {
     api.get(`/api/boards/${encodeURIComponent(board.id)}/column-times`),
   ]);
   if (state.board !== board) return; // another board was picked meanwhile
+  performance.mark('ak-board-fetched');
   for (const t of times) state.since.set(t.task_id, t.since);
   const byStatus = Object.fromEntries(STATUSES.map((s) => [s, []]));
   for (const task of tasks) {

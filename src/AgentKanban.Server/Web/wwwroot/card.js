@@ -1,5 +1,5 @@
 // One task card on the board: title, labels, assignee and runtime, age in its column, badges, "why" line.
-import { el, countdownEl, shortDuration } from './dom.js';
+import { el, countdownEl, shortDuration, localTime } from './dom.js';
 import { agentName, agentRuntime, rateLimitFor, repositoryName } from './lookups.js';
 
 /** Why a waiting (todo) task is not running: the daemon's own reason when it gave one, else what the board knows. */
@@ -7,7 +7,7 @@ export function waitingReason(task, limit, now = Date.now()) {
   if (task.status !== 'todo') return null;
   if (task.why) return task.why;
   if (task.blocked) return 'waiting for its dependencies to finish';
-  if (task.scheduled_at && Date.parse(task.scheduled_at) > now) return 'scheduled for ' + new Date(task.scheduled_at).toLocaleString();
+  if (task.scheduled_at && Date.parse(task.scheduled_at) > now) return 'scheduled for ' + localTime(task.scheduled_at);
   if (!task.assigned_to) return 'not assigned to an agent';
   if (limit) return agentRuntime(task.assigned_to) + ' is rate-limited';
   return 'waiting for a machine with ' + (agentRuntime(task.assigned_to) || 'its runtime') + ' to pick it up';
@@ -26,7 +26,7 @@ export function fillCard(card, task, since) {
   const badges = el('p', { class: 'badges' });
   if (task.blocked) badges.append(el('span', { class: 'badge blocked', text: 'blocked' }));
   if (task.scheduled_at && Date.parse(task.scheduled_at) > now) {
-    badges.append(el('span', { class: 'badge scheduled', title: new Date(task.scheduled_at).toLocaleString() }, 'scheduled ', countdownEl(task.scheduled_at, 'in ')));
+    badges.append(el('span', { class: 'badge scheduled', title: localTime(task.scheduled_at) }, 'scheduled ', countdownEl(task.scheduled_at, 'in ')));
   }
   if (limit) {
     badges.append(el('span', { class: 'badge limited', title: 'on ' + limit.machine }, 'rate-limited ', countdownEl(limit.reset_at, 'resets in ')));
@@ -37,7 +37,7 @@ export function fillCard(card, task, since) {
   const assignee = task.assigned_to
     ? el('span', { class: 'assignee' }, agentName(task.assigned_to), ' · ', el('span', { class: 'runtime', text: agentRuntime(task.assigned_to) || '?' }))
     : el('span', { class: 'assignee unassigned', text: 'unassigned' });
-  const age = since ? el('span', { class: 'age', title: 'in this column since ' + new Date(since).toLocaleString() },
+  const age = since ? el('span', { class: 'age', title: 'in this column since ' + localTime(since) },
     el('span', { dataset: { since }, text: shortDuration(now - Date.parse(since)) })) : null;
   const why = waitingReason(task, limit, now);
   card.replaceChildren(

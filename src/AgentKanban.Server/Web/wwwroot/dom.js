@@ -67,10 +67,13 @@ export function countdown(untilIso, now = Date.now()) {
   return (h > 0 ? h + 'h ' + pad(m) + 'm ' : m > 0 ? m + 'm ' : '') + pad(sec) + 's';
 }
 
+// One formatter for the page: Date.toLocaleString builds a new one per call, which costs more than a whole card.
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
 export function localTime(iso) {
   if (!iso) return '';
   const date = new Date(iso);
-  return isNaN(date) ? String(iso) : date.toLocaleString();
+  return isNaN(date) ? String(iso) : timeFormat.format(date);
 }
 
 export function usd(micro) {
@@ -81,8 +84,10 @@ export function dollars(value) {
   return '$' + Number(value || 0).toFixed(4);
 }
 
+const countFormat = new Intl.NumberFormat('en-US');
+
 export function count(n) {
-  return Number(n || 0).toLocaleString('en-US');
+  return countFormat.format(Number(n || 0));
 }
 
 export const statusNames = {
