@@ -84,4 +84,7 @@ public sealed record DaemonOptions
     /// conversation). For benchmarks and embedding hosts; it must return quickly.
     /// </summary>
     public Action<string, string, int, bool>? OnAgentStarted { get; init; }
+
+    /// <summary>How a running agent's live events are relayed to the board.</summary>
+    public Relay.AgentEventRelayOptions AgentEvents { get; init; } = new();
 }

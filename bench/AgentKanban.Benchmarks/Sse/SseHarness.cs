@@ -17,6 +17,8 @@ namespace AgentKanban.Benchmarks.Sse;
 /// <item>fanout: M clients on one task stream while messages are posted at a target rate; delivery delay and server CPU.
 /// <c>--writer db</c> (PostgreSQL only) commits the events straight into the log as another instance would, for rates
 /// beyond what the API's write path sustains on the machine.</item>
+/// <item>agent: M clients on one task stream while a worker session posts live agent events in batches of
+/// <c>--batch</c> (default 100) at <c>--rate</c> events/s (<see cref="SseAgentEventsScenario"/>). Not part of <c>all</c>.</item>
 /// </list>
 /// </summary>
 public static class SseHarness
@@ -73,6 +75,11 @@ public static class SseHarness
             if (settings.Scenario is "fanout" or "all")
             {
                 await FanoutAsync(api, streams, server, board.Id, task.Id, database, settings, seq);
+            }
+
+            if (settings.Scenario == "agent")
+            {
+                await SseAgentEventsScenario.RunAsync(api, streams, server, board.Id, settings.FanoutClients, settings.Rate, settings.Seconds, settings.Batch);
             }
         }
         finally
@@ -284,7 +291,7 @@ public static class SseHarness
         }
     }
 
-    private static void DescribeServerWork(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after, int changes)
+    internal static void DescribeServerWork(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after, int changes)
     {
         long Delta(string name) => after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -295,7 +302,7 @@ public static class SseHarness
     // Wall-clock anchor for turning Stopwatch timestamps into UTC (the server stamps created_at with the same system clock).
     private static readonly (DateTimeOffset Utc, long Ticks) Anchor = (TimeProvider.System.GetUtcNow(), Stopwatch.GetTimestamp());
 
-    private static void AddSinceCreated(List<long> samples, long receivedAt, DateTimeOffset? created)
+    internal static void AddSinceCreated(List<long> samples, long receivedAt, DateTimeOffset? created)
     {
         if (created is { } at)
         {
@@ -304,7 +311,7 @@ public static class SseHarness
         }
     }
 
-    private static async Task<bool> DrainAsync(long[] received, long expectedPerClient)
+    internal static async Task<bool> DrainAsync(long[] received, long expectedPerClient)
     {
         var guard = Stopwatch.StartNew();
         while (guard.Elapsed < Guard)
@@ -327,7 +334,7 @@ public static class SseHarness
         response.EnsureSuccessStatusCode();
     }
 
-    private static async Task<TResponse> PostAsync<TRequest, TResponse>(
+    internal static async Task<TResponse> PostAsync<TRequest, TResponse>(
         HttpClient api,
         string path,
         TRequest body,
@@ -383,7 +390,8 @@ public static class SseHarness
         int Rate,
         int Seconds,
         string Writer,
-        string Postgres)
+        string Postgres,
+        int Batch)
     {
         public static Settings Parse(string[] args)
         {
@@ -405,7 +413,8 @@ public static class SseHarness
                 Number("--rate", 1000),
                 Number("--seconds", 10),
                 Value("--writer", "api"),
-                Value("--pg", Environment.GetEnvironmentVariable("AK_TEST_PG") is { Length: > 0 } pg ? pg : DefaultPostgres));
+                Value("--pg", Environment.GetEnvironmentVariable("AK_TEST_PG") is { Length: > 0 } pg ? pg : DefaultPostgres),
+                Number("--batch", 100));
         }
     }
 }

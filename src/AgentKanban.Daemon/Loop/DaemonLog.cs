@@ -52,6 +52,12 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 4209, Level = LogLevel.Information, Message = "Session {SessionId}: the agent's stderr ended with: {Tail}")]
     public static partial void AgentStderr(ILogger logger, string sessionId, string tail);
 
+    [LoggerMessage(EventId = 4210, Level = LogLevel.Warning, Message = "Session {SessionId}: people's messages on the task could not be read for this launch ({Error}); they wait for the next one")]
+    public static partial void HumanMessagesUnavailable(ILogger logger, string sessionId, string error);
+
+    [LoggerMessage(EventId = 4211, Level = LogLevel.Information, Message = "Session {SessionId}: handing {Count} message(s) from people to the agent with its prompt")]
+    public static partial void HumanMessagesDelivered(ILogger logger, string sessionId, int count);
+
     // Rate limits
     [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Runtime {Runtime} rate limited (session {SessionId}): paused until {Until} ({Reason})")]
     public static partial void RateLimited(ILogger logger, string runtime, string sessionId, DateTimeOffset until, string reason);

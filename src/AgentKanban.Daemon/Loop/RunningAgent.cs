@@ -20,6 +20,9 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
 
     public IAgentProcess? Process { get; set; }
 
+    /// <summary>Relays this run's events to the board's live view (null when relaying is off).</summary>
+    public Relay.SessionEventRelay? Relay { get; set; }
+
     public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A rejected rate limit was reported and not cleared since.</summary>

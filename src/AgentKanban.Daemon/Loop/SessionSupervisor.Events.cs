@@ -10,6 +10,8 @@ public sealed partial class SessionSupervisor
 {
     private async Task HandleEventAsync(RunningAgent run, AgentEvent agentEvent, CancellationToken cancellationToken)
     {
+        // The live view first: a non-blocking hand-off, whatever the event then causes here.
+        run.Relay?.Post(agentEvent, timeProvider.GetUtcNow());
         switch (agentEvent)
         {
             case SessionInitialized init:

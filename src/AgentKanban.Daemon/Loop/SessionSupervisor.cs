@@ -27,6 +27,8 @@ public sealed partial class SessionSupervisor(
     ILogger<SessionSupervisor> logger)
 {
     private readonly ConcurrentDictionary<string, RunningAgent> _running = new(StringComparer.Ordinal);
+    private readonly Relay.AgentEventRelays _relays = new(api, store.Database, context.Options.AgentEvents, timeProvider, logger);
+    private readonly HumanMessages _inbox = new(api, new MetaStore(store.Database), logger);
 
     /// <summary>A run ended and its transition committed (a slot is free; the loop re-plans).</summary>
     public event Action<SessionRecord>? RunEnded;
@@ -209,6 +211,10 @@ public sealed partial class SessionSupervisor(
             ? resumePrompt
             : launched.TaskPrompt ?? throw new InvalidOperationException($"session {session.Id} has no task prompt");
 
+        // What people wrote on the task since this agent last started reaches it with this prompt (no mid-run input).
+        var messages = await _inbox.PendingAsync(launched, daemonStopping);
+        prompt = Prompts.WithMessages(prompt, messages);
+
         IAgentProcess process;
         try
         {
@@ -230,6 +236,12 @@ public sealed partial class SessionSupervisor(
             store.Database.CrashPoints.Reached(CrashPoint.ProcessSpawned);
             DaemonLog.AgentStarted(logger, session.Id, session.TaskId, process.ProcessId, launched.ResumeToken is not null ? "resume" : "new");
             ProcessStarted?.Invoke(run.Session, process.ProcessId);
+            if (messages.Count > 0)
+            {
+                DaemonLog.HumanMessagesDelivered(logger, session.Id, messages.Count);
+                await _inbox.DeliveredAsync(launched, messages[^1]);
+            }
+
             context.Options.OnAgentStarted?.Invoke(run.Session.Id, run.Session.TaskId, process.ProcessId, launched.ResumeToken is not null);
 
             // A stop requested before the process existed (shutdown raced the spawn) applies now.
@@ -238,6 +250,9 @@ public sealed partial class SessionSupervisor(
                 _ = StopProcessAsync(run, process);
             }
 
+            // The live view of this run (disposed — flushed within a bound — however the run ends).
+            await using var relay = _relays.Start(run.Session);
+            run.Relay = relay;
             using var runEnded = new CancellationTokenSource();
             var watchdog = WatchAsync(run, runEnded.Token);
             var pump = PumpAsync(run, process, runEnded.Token);
@@ -254,6 +269,12 @@ public sealed partial class SessionSupervisor(
             await runEnded.CancelAsync();
             await SwallowAsync(pump);
             await SwallowAsync(watchdog);
+            // The run's last events reach the board before its ending is reported (and its session closed).
+            if (relay is not null)
+            {
+                await relay.CompleteAsync();
+            }
+
             await FinishAsync(run, exit, daemonStopping);
         }
     }

@@ -23,6 +23,30 @@ public static class Prompts
         $"Task rejected. Reason: {(string.IsNullOrWhiteSpace(reason) ? "No reason provided" : reason)}\n\n" +
         "Please fix the issues and submit for review again with `ak task review`.";
 
+    /// <summary>A prompt followed by the messages people posted on the task since the agent last heard from them.</summary>
+    public static string WithMessages(string prompt, IReadOnlyList<MessageDto> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            return prompt;
+        }
+
+        var text = new StringBuilder(prompt.TrimEnd());
+        text.AppendLine().AppendLine();
+        text.AppendLine(messages.Count == 1
+            ? "A person posted this message on the task since you last heard from it; take it into account:"
+            : "People posted these messages on the task since you last heard from it; take them into account:");
+        foreach (var message in messages)
+        {
+            text.AppendLine();
+            text.Append('[').Append(message.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", global::System.Globalization.CultureInfo.InvariantCulture)).AppendLine("]");
+            text.AppendLine(message.Content.Trim());
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The work protocol, plus the agent's own instructions when it has some.</summary>
     public static string System(AgentDto? agent, bool hasRepository)
     {

@@ -111,6 +111,32 @@ public sealed class BoardApiClient
     }
 
     /// <summary>
+    /// <c>POST /api/sessions/{id}/events</c>: a batch of live agent events (pre-serialized), authorized by
+    /// <paramref name="bearer"/> (a token signed with the session's key). Idempotent by seq on the server.
+    /// </summary>
+    public async Task<AgentEventBatchResultDto?> PostAgentEventsAsync(string serverSessionId, string jsonBody, string bearer, CancellationToken cancellationToken)
+    {
+        using var request = NewRequest(HttpMethod.Post, $"api/sessions/{Uri.EscapeDataString(serverSessionId)}/events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        request.Content = new StringContent(jsonBody, Encoding.UTF8, "application/json");
+        using var response = await SendCoreAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, cancellationToken);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(cancellationToken), Json.AgentEventBatchResultDto);
+        }
+        catch (JsonException)
+        {
+            // Taken (2xx) but unreadable: the events are on the server; nothing to retry.
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Reads an SSE stream (<c>api/machines/{id}/events</c>) as events until the server closes it or
     /// <paramref name="cancellationToken"/> fires. Resumes after <paramref name="lastEventId"/>.
     /// </summary>

@@ -101,6 +101,9 @@ public sealed class BoardServer : IAsyncDisposable
 
     public Task<List<SessionDto>> SessionsAsync(string taskId) => GetAsync($"api/sessions?task_id={taskId}", Json.ListSessionDto);
 
+    /// <summary>The live agent events the server keeps for a task, oldest first.</summary>
+    public Task<List<AgentEventDto>> AgentEventsAsync(string taskId) => GetAsync($"api/tasks/{taskId}/agent-events", Json.ListAgentEventDto);
+
     public Task<MachineDto> MachineAsync(string id) => GetAsync($"api/machines/{id}", Json.MachineDto);
 
     public Task<TaskDto> TransitionAsync(string taskId, string action, string? reason = null) =>
