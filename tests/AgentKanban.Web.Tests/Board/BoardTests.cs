@@ -94,6 +94,19 @@ public sealed class BoardTests(WebFixture fixture) : WebTests(fixture)
     }
 
     [Fact]
+    public async Task A_task_for_an_agent_created_after_the_page_loaded_shows_the_agents_name()
+    {
+        var board = await User.CreateBoardAsync(cancellationToken: Ct);
+        await SignInAsync("#/board/" + board.Id);
+        await BoardReadyAsync();
+
+        var agent = await User.CreateAgentAsync(runtime: "gemini", cancellationToken: Ct);
+        var task = await User.CreateTaskAsync(board.Id, agent.Id, "for the newcomer", Ct);
+
+        await Expect(CardIn("todo", task.Id).Locator(".assignee")).ToHaveTextAsync($"{agent.Username} · gemini");
+    }
+
+    [Fact]
     public async Task Filters_show_only_the_matching_cards()
     {
         var board = await User.CreateBoardAsync(cancellationToken: Ct);

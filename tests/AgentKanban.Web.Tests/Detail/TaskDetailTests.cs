@@ -81,6 +81,24 @@ public sealed class TaskDetailTests(WebFixture fixture) : WebTests(fixture)
         await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Cancel task" })).ToBeDisabledAsync();
     }
 
+    [Fact]
+    public async Task Dependencies_show_their_titles_and_lead_to_their_page()
+    {
+        var board = await User.CreateBoardAsync(cancellationToken: Ct);
+        var blocker = await User.CreateTaskAsync(board.Id, title: "Migrate the schema first", cancellationToken: Ct);
+        var task = await User.CreateTaskAsync(new CreateTaskRequest { BoardId = board.Id, Title = "Then switch the reads", DependsOn = [blocker.Id] }, Ct);
+        await SignInAsync("#/task/" + task.Id);
+        await TaskReadyAsync();
+
+        var link = Page.Locator($"#task-facts a[data-dependency=\"{blocker.Id}\"]");
+        await Expect(link).ToHaveTextAsync(Text(@"^#\d+ Migrate the schema first \(To do\)$"));
+        await Expect(Page.Locator("#task-facts .badge.blocked")).ToBeVisibleAsync();
+
+        await link.ClickAsync();
+        await Expect(Page.Locator("#task-title")).ToHaveTextAsync("Migrate the schema first");
+        await Expect(Page.Locator("#task-title")).ToBeFocusedAsync();
+    }
+
     internal static async Task Transition(HttpClient client, string taskId, string verb, TransitionRequest? body = null)
     {
         var response = await client.PostJsonAsync($"api/tasks/{taskId}/{verb}", body ?? new TransitionRequest(), ContractsJsonContext.Default.TransitionRequest, Ct);

@@ -92,6 +92,12 @@ export function openStream(path, handlers, onState) {
     });
   }
   source.addEventListener('open', () => onState && onState(true));
-  source.addEventListener('error', () => onState && onState(source.readyState === EventSource.OPEN));
+  source.addEventListener('error', () => {
+    if (onState) onState(source.readyState === EventSource.OPEN);
+    // CLOSED means the browser gave up (the server refused the stream, e.g. the session ended): find out why.
+    if (source.readyState === EventSource.CLOSED) {
+      request('GET', '/api/whoami').catch(() => {});
+    }
+  });
   return source;
 }

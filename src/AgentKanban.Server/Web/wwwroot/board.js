@@ -2,7 +2,7 @@
 import { api, openStream } from './api.js';
 import { buildCard, fillCard } from './card.js';
 import { el, clear } from './dom.js';
-import { lookups, refreshMachines } from './lookups.js';
+import { lookups, refreshMachines, knowsAgent } from './lookups.js';
 
 const STATUSES = ['todo', 'in_progress', 'in_review', 'done', 'cancelled'];
 
@@ -144,6 +144,11 @@ function apply(kind, event) {
   }
   place(item, task);
   if (focused) item.querySelector('a').focus();
+  knowsAgent(task.assigned_to, () => {
+    const current = state.tasks.get(task.id);
+    const card = state.cards.get(task.id);
+    if (current && card) fillCard(card.firstChild, current, state.since.get(task.id));
+  });
   item.hidden = !matches(task);
   updateCounts();
 }

@@ -70,6 +70,7 @@ export async function showTask(id) {
 }
 
 export function leaveTask() {
+  dependencyTitles.clear();
   if (state.stream) state.stream.close();
   state.stream = null;
   state.taskId = null;
@@ -109,7 +110,7 @@ function drawFacts(task) {
   const facts = document.getElementById('task-facts');
   const row = (term, ...value) => [el('dt', { text: term }), el('dd', {}, ...value)];
   const deps = (task.depends_on || []).length
-    ? el('ul', { class: 'deps' }, task.depends_on.map((d) => el('li', {}, el('a', { href: '#/task/' + d, text: d }))))
+    ? el('ul', { class: 'deps' }, task.depends_on.map((d) => el('li', {}, el('a', { href: '#/task/' + d, dataset: { dependency: d }, text: d }))))
     : 'none';
   const pr = task.pr_url && /^https?:\/\//i.test(task.pr_url)
     ? el('a', { href: task.pr_url, rel: 'noopener noreferrer', target: '_blank', text: task.pr_url })
@@ -117,6 +118,7 @@ function drawFacts(task) {
   const totals = [...state.sessions.values()].reduce((sum, s) => ({
     input: sum.input + s.input_tokens, output: sum.output + s.output_tokens, cost: sum.cost + s.cost_micro_usd,
   }), { input: 0, output: 0, cost: 0 });
+  nameDependencies(task.depends_on || []);
   facts.replaceChildren(
     ...row('Labels', (task.labels || []).join(', ') || 'none'),
     ...row('Repository', task.repository_id ? repositoryName(task.repository_id) : 'none'),
@@ -126,6 +128,22 @@ function drawFacts(task) {
     ...row('Lease', task.lease ? `${machineName(task.lease.machine_id)} (epoch ${task.lease.epoch})` : 'none'),
     ...row('Sessions', `${state.sessions.size} · in ${count(totals.input)} · out ${count(totals.output)} · ${usd(totals.cost)}`),
   );
+}
+
+// Dependencies arrive as ids; their titles are fetched once and shown with their status.
+const dependencyTitles = new Map();
+
+function nameDependencies(ids) {
+  for (const id of ids) {
+    if (!dependencyTitles.has(id)) {
+      dependencyTitles.set(id, api.get(`/api/tasks/${encodeURIComponent(id)}`)
+        .then((t) => `#${t.seq} ${t.title} (${statusNames[t.status] || t.status})`)
+        .catch(() => id));
+    }
+    dependencyTitles.get(id).then((label) => {
+      for (const link of document.querySelectorAll(`#task-facts a[data-dependency="${CSS.escape(id)}"]`)) link.textContent = label;
+    });
+  }
 }
 
 function drawBanners() {

@@ -19,6 +19,24 @@ export async function loadLookups() {
   lookups.machines = machines;
 }
 
+let agentsReload = null;
+
+/**
+ * True when the agent is known; otherwise starts one reload of the agent list (shared by every caller meanwhile)
+ * and calls onLoaded when it is done — an agent created after the page loaded shows by name, not by id.
+ */
+export function knowsAgent(id, onLoaded) {
+  if (!id || lookups.agents.has(id)) return true;
+  if (!agentsReload) {
+    agentsReload = api.get('/api/agents')
+      .then((agents) => { lookups.agents = new Map(agents.map((a) => [a.id, a])); })
+      .catch(() => {})
+      .finally(() => { setTimeout(() => { agentsReload = null; }, 5000); });
+  }
+  agentsReload.then(() => lookups.agents.has(id) && onLoaded());
+  return false;
+}
+
 export async function refreshMachines() {
   lookups.machines = await api.get('/api/machines');
 }
