@@ -28,6 +28,9 @@ public sealed class MachinesPageTests(WebFixture fixture) : WebTests(fixture)
         await Expect(section.Locator("tr[data-runtime=codex]")).ToHaveAttributeAsync("data-status", "ready");
         var meter = section.GetByRole(Microsoft.Playwright.AriaRole.Meter, new() { Name = "claude five_hour" });
         await Expect(meter).ToHaveAttributeAsync("aria-valuenow", "97");
+        // The bar is drawn under the page's Content-Security-Policy (no inline style attributes allowed).
+        var filled = await meter.Locator(".fill").EvaluateAsync<double>("f => f.getBoundingClientRect().width / f.parentElement.getBoundingClientRect().width");
+        Assert.InRange(filled, 0.9, 1.0);
 
         // The countdown runs: its text changes without a reload.
         var first = await claude.Locator(".countdown").TextContentAsync();
