@@ -16,3 +16,6 @@ public sealed record UsageTotalsDto(IReadOnlyList<UsageTotalDto> Boards, IReadOn
 
 /// <summary>Since when a task has been in its current column (<c>GET /api/boards/{id}/column-times</c>).</summary>
 public sealed record ColumnTimeDto(string TaskId, string Status, DateTimeOffset Since);
+
+/// <summary>Answer of <c>GET /api/events/latest</c>: the newest id of the event log (0 when empty).</summary>
+public sealed record EventCursorDto(long LastEventId);

@@ -7,4 +7,5 @@ namespace AgentKanban.Server.Web;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(UsageTotalsDto))]
 [JsonSerializable(typeof(List<ColumnTimeDto>))]
+[JsonSerializable(typeof(EventCursorDto))]
 internal sealed partial class WebJsonContext : JsonSerializerContext;

@@ -5,6 +5,7 @@ using AgentKanban.Server.Data;
 using AgentKanban.Server.Http;
 using AgentKanban.Server.Leases;
 using AgentKanban.Server.Storage;
+using AgentKanban.Server.Streams;
 using Microsoft.AspNetCore.Routing;
 
 namespace AgentKanban.Server.Web;
@@ -32,6 +33,7 @@ public static class WebReadApi
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/api/usage", UsageAsync);
         app.MapGet("/api/boards/{id}/column-times", ColumnTimesAsync);
+        app.MapGet("/api/events/latest", LatestEventAsync);
         return app;
     }
 
@@ -79,6 +81,18 @@ public static class WebReadApi
             return list;
         }, http.RequestAborted);
         return ApiResult.Ok(times, WebJsonContext.Default.ListColumnTimeDto);
+    }
+
+    /// <summary>
+    /// The newest event id of the log. A page opens its stream at this cursor (<c>?last_event_id=</c>) before loading its
+    /// snapshot: nothing committed in between is missed, and a stream that has delivered no event yet still resumes
+    /// from there after a reconnect (the browser only sends <c>Last-Event-ID</c> once it has seen an id).
+    /// </summary>
+    internal static async Task<ApiResult> LatestEventAsync(HttpContext http, IEventLog log)
+    {
+        _ = http.GetCaller();
+        var latest = await log.GetLatestIdAsync(http.RequestAborted);
+        return ApiResult.Ok(new EventCursorDto(latest), WebJsonContext.Default.EventCursorDto);
     }
 
     private static async Task<List<UsageTotalDto>> TotalsAsync(DbScope db, string sql, string ownerId, CancellationToken cancellationToken)

@@ -74,30 +74,61 @@ export async function signOut() {
 }
 
 /**
- * Opens a live stream. EventSource sends the session cookie (same origin) and, after a dropped connection,
- * reconnects by itself with Last-Event-ID, so the server resumes without a gap or a duplicate.
- * handlers: { 'task.updated': fn(data), ... }; onState(connected: boolean).
+ * Opens a live stream that stays open. It starts at the log's current end (GET /api/events/latest, asked before the
+ * page loads its snapshot, so nothing committed in between is missed). EventSource resumes a dropped connection by
+ * itself with Last-Event-ID; but a browser gives up for good when a reconnection attempt fails (the server is still
+ * down), so then the stream is reopened here with backoff from the last id seen (?last_event_id=), without a gap or
+ * a duplicate. handlers: { 'task.updated': fn(data), ... }; onState(connected: boolean). Returns { close() }.
  */
-export function openStream(path, handlers, onState) {
-  const source = new EventSource(path);
-  for (const [type, handler] of Object.entries(handlers)) {
-    source.addEventListener(type, (event) => {
-      let data;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      handler(data);
-    });
-  }
-  source.addEventListener('open', () => onState && onState(true));
-  source.addEventListener('error', () => {
-    if (onState) onState(source.readyState === EventSource.OPEN);
-    // CLOSED means the browser gave up (the server refused the stream, e.g. the session ended): find out why.
-    if (source.readyState === EventSource.CLOSED) {
-      request('GET', '/api/whoami').catch(() => {});
+export async function openStream(path, handlers, onState) {
+  const { last_event_id: start } = await request('GET', '/api/events/latest');
+  let lastId = String(start);
+  let source = null;
+  let closed = false;
+  let delay = 1000;
+  let timer = 0;
+
+  const connect = () => {
+    source = new EventSource(path + (path.includes('?') ? '&' : '?') + 'last_event_id=' + encodeURIComponent(lastId));
+    for (const [type, handler] of Object.entries(handlers)) {
+      source.addEventListener(type, (event) => {
+        if (event.lastEventId) lastId = event.lastEventId;
+        let data;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        handler(data);
+      });
     }
-  });
-  return source;
+    source.addEventListener('open', () => {
+      delay = 1000;
+      if (onState) onState(true);
+    });
+    source.addEventListener('error', () => {
+      if (onState) onState(source.readyState === EventSource.OPEN);
+      if (source.readyState === EventSource.CLOSED && !closed) {
+        // A 401 here means the session ended: the request's handler takes the page back to the sign-in form.
+        request('GET', '/api/whoami').then(() => {
+          if (closed) return;
+          timer = setTimeout(connect, delay);
+          delay = Math.min(delay * 2, 15000);
+        }, (e) => {
+          if (closed || e.status === 401) return;
+          timer = setTimeout(connect, delay);
+          delay = Math.min(delay * 2, 15000);
+        });
+      }
+    });
+  };
+
+  connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      if (source) source.close();
+    },
+  };
 }

@@ -54,11 +54,16 @@ export async function showBoard(board) {
   const pending = [];
   let ready = false;
   const handle = (kind) => (data) => (ready ? apply(kind, data) : pending.push([kind, data]));
-  state.stream = openStream(`/api/boards/${encodeURIComponent(board.id)}/events`, {
+  const stream = await openStream(`/api/boards/${encodeURIComponent(board.id)}/events`, {
     'task.created': handle('upsert'),
     'task.updated': handle('upsert'),
     'task.deleted': handle('delete'),
   }, hooks.connection);
+  if (state.board !== board) {
+    stream.close(); // another board was picked meanwhile
+    return;
+  }
+  state.stream = stream;
 
   const [tasks, times] = await Promise.all([
     api.get(`/api/tasks?board_id=${encodeURIComponent(board.id)}`),

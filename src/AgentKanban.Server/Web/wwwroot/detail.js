@@ -45,13 +45,18 @@ export async function showTask(id) {
   document.getElementById('task-title').textContent = 'Loading…';
 
   // Same order as the board: stream first, snapshot second, duplicates dropped by id.
-  state.stream = openStream(`/api/tasks/${encodeURIComponent(id)}/events`, {
+  const stream = await openStream(`/api/tasks/${encodeURIComponent(id)}/events`, {
     'task.updated': (e) => e.task && setTask(e.task),
     'task.activity': (e) => addActivity(e.activity),
     'task.message': (e) => addMessage(e.message),
     'session.updated': (e) => e.session && setSession(e.session),
     'agent.event': (e) => state.agentStream.add(e.agent_event),
   }, hooks.connection);
+  if (state.taskId !== id) {
+    stream.close(); // the user moved on meanwhile
+    return;
+  }
+  state.stream = stream;
 
   const task = await api.get(`/api/tasks/${encodeURIComponent(id)}`);
   if (state.taskId !== id) return;
