@@ -63,6 +63,9 @@ internal sealed class SessionEventRelay : IAsyncDisposable
     /// <summary>Events dropped because the buffer was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>The server refused this session's events for good (closed, gone, re-issued): nothing more is sent.</summary>
+    public bool Stopped => _refused;
+
     /// <summary>Queues an event for the live view. Never blocks and never throws: the agent's reader must not wait on the network.</summary>
     public void Post(AgentEvent agentEvent, DateTimeOffset at)
     {

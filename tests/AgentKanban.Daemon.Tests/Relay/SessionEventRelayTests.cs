@@ -71,6 +71,22 @@ public sealed class SessionEventRelayTests
         Assert.Equal(3, first.Delivered + second.Delivered);
     }
 
+    [Fact]
+    public async Task A_session_whose_task_was_re_issued_stops_relaying()
+    {
+        await using var setup = await RelaySetup.CreateAsync();
+        // The lease goes back (epoch bumped): the session's events no longer belong to the task.
+        await setup.Api.SendRawAsync("DELETE", $"api/tasks/{setup.TaskId}/lease", null, "return-" + setup.TaskId, null, CancellationToken.None);
+
+        var relay = setup.NewRelay(new AgentEventRelayOptions { FinalFlushTimeout = TimeSpan.FromSeconds(60) });
+        relay.Post(new TextBlock("too late"), TimeProvider.System.GetUtcNow());
+        await relay.DisposeAsync();
+
+        Assert.True(relay.Stopped);
+        Assert.Equal(0, relay.Delivered);
+        Assert.Empty(await setup.Server.AgentEventsAsync(setup.TaskId));
+    }
+
     /// <summary>A server with a worker session open for a task, and a daemon store for the relay's seq reservations.</summary>
     private sealed class RelaySetup : IAsyncDisposable
     {
