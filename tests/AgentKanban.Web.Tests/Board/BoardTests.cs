@@ -146,6 +146,20 @@ public sealed class BoardTests(WebFixture fixture) : WebTests(fixture)
         await Expect(CardIn("todo", onSecond.Id)).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task Without_a_board_in_the_address_a_fresh_browser_shows_the_newest_board()
+    {
+        await User.CreateBoardAsync("older-" + Guid.NewGuid().ToString("N")[..6], cancellationToken: Ct);
+        var newest = await User.CreateBoardAsync("newer-" + Guid.NewGuid().ToString("N")[..6], cancellationToken: Ct);
+        var task = await User.CreateTaskAsync(newest.Id, title: "on the newest board", cancellationToken: Ct);
+
+        await SignInAsync();
+        await BoardReadyAsync();
+
+        await Expect(Page.Locator("#board-heading")).ToHaveTextAsync(newest.Name);
+        await Expect(CardIn("todo", task.Id)).ToBeVisibleAsync();
+    }
+
     private static async Task TransitionAsync(HttpClient client, string taskId, string verb, TransitionRequest? body = null)
     {
         var response = await client.PostJsonAsync($"api/tasks/{taskId}/{verb}", body ?? new TransitionRequest(), ContractsJsonContext.Default.TransitionRequest, Ct);

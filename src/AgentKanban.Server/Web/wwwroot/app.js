@@ -108,11 +108,12 @@ async function reloadBoards() {
   document.getElementById('columns').hidden = boards.length === 0;
 }
 
+/** The board in the address (id or name), else the one shown last in this browser, else the newest board. */
 function pickBoard(id) {
   const remembered = localStorage.getItem('ak-board');
   return boards.find((b) => b.id === id || b.name === id)
     || boards.find((b) => b.id === remembered)
-    || boards[0];
+    || boards[boards.length - 1]; // the list is oldest first
 }
 
 function setupBoardControls() {
