@@ -84,6 +84,8 @@ public sealed class BoardTests(WebFixture fixture) : WebTests(fixture)
         await Expect(card.Locator(".badge.scheduled")).ToContainTextAsync(Text(@"in 2h 5\dm|in 3h 00m"));
         await Expect(card.Locator(".age")).ToHaveTextAsync(Text(@"^\d+ s$"));
         await Expect(card.Locator(".why")).ToContainTextAsync("dependencies");
+        await Expect(card).Not.ToContainTextAsync("null");
+        await Expect(card).Not.ToContainTextAsync("undefined");
 
         // The daemon's own reason wins once it reported one.
         var machine = await User.RegisterMachineAsync(cancellationToken: Ct);

@@ -13,8 +13,12 @@ public sealed class SignInTests(WebFixture fixture) : WebTests(fixture)
         var board = await User.CreateBoardAsync(cancellationToken: Ct);
         await Page.GotoAsync("/");
         await Expect(Page.Locator("#board-view")).ToBeHiddenAsync();
+        await Expect(Page.Locator("#main-nav")).ToBeHiddenAsync();
+        await Expect(Page.Locator("#sign-out")).ToBeHiddenAsync();
 
         await SignInAsync();
+        // One board: no picker.
+        await Expect(Page.Locator("#board-picker-wrap")).ToBeHiddenAsync();
 
         await Expect(Page.Locator("#board-heading")).ToHaveTextAsync(board.Name);
         foreach (var status in new[] { "todo", "in_progress", "in_review", "done", "cancelled" })

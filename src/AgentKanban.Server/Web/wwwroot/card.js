@@ -40,12 +40,13 @@ export function fillCard(card, task, since) {
   const age = since ? el('span', { class: 'age', title: 'in this column since ' + localTime(since) },
     el('span', { dataset: { since }, text: shortDuration(now - Date.parse(since)) })) : null;
   const why = waitingReason(task, limit, now);
-  card.replaceChildren(
+  // replaceChildren would write a null as the text "null": absent parts are filtered out.
+  card.replaceChildren(...[
     el('h3', { class: 'card-title' }, el('a', { href: '#/task/' + task.id, class: 'card-link' }, task.title)),
     el('p', { class: 'card-meta' }, el('span', { class: 'seq', text: '#' + task.seq }), ' ', assignee, age ? ' · ' : null, age),
     task.repository_id ? el('p', { class: 'repo', text: repositoryName(task.repository_id) }) : null,
     labels,
     badges.childNodes.length ? badges : null,
     why ? el('p', { class: 'why' }, el('span', { class: 'why-label', text: 'Why not running: ' }), why) : null,
-  );
+  ].filter(Boolean));
 }
