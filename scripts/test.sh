@@ -2,7 +2,8 @@
 # The one command that installs what the tests need and runs them all (README "Run the tests").
 # A fresh machine has only the .NET SDK, node/npm, git and apt; everything else is set up here:
 #   - PostgreSQL (Debian package, installed if missing) started on 127.0.0.1 for the PostgreSQL half of the suite;
-#   - npm packages pinned in package-lock.json (the real Claude Code CLI), when the lockfile exists.
+#   - npm packages pinned in package-lock.json (the real Claude Code CLI), when the lockfile exists;
+#   - Chromium (Debian package, installed if missing) for the web board's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,11 @@ if [ -f package-lock.json ]; then
   echo "==> npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+echo "==> Chromium for the browser tests"
+AK_CHROMIUM="$(scripts/install-chromium.sh)"
+export AK_CHROMIUM
+echo "    $AK_CHROMIUM"
 
 echo "==> dotnet test"
 dotnet test --solution AgentKanban.slnx -c Release "$@"

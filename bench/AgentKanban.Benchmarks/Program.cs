@@ -1,6 +1,7 @@
 using AgentKanban.Benchmarks.Daemon;
 using AgentKanban.Benchmarks.Server;
 using AgentKanban.Benchmarks.Sse;
+using AgentKanban.Benchmarks.Web;
 using BenchmarkDotNet.Running;
 
 // End-to-end harnesses (real servers on 127.0.0.1, measured from the outside) are picked by their first flag;
@@ -19,6 +20,11 @@ if (DaemonHarness.Handles(args))
 if (SseHarness.Handles(args))
 {
     return await SseHarness.RunAsync(args);
+}
+
+if (FirstRenderHarness.Handles(args))
+{
+    return await FirstRenderHarness.RunAsync(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

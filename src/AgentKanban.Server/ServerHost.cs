@@ -6,6 +6,7 @@ using AgentKanban.Server.Http;
 using AgentKanban.Server.Leases;
 using AgentKanban.Server.Storage;
 using AgentKanban.Server.Streams;
+using AgentKanban.Server.Web;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Server;
@@ -42,6 +43,8 @@ public static class ServerHost
         builder.Services.AddSingleton<IdempotencyKeyCleanup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyCleanup>());
         builder.Services.AddEventStreams();
+        builder.Services.AddSingleton<WebSessions>();
+        builder.Services.AddSingleton<WebAssets>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -60,6 +63,8 @@ public static class ServerHost
         app.MapSessionsApi();
         app.MapAgentEventsApi();
         app.MapEventStreams();
+        app.MapWebReadApi();
+        app.MapWebBoard();
         return app;
     }
 

@@ -1,13 +1,16 @@
 using AgentKanban.Contracts;
 using AgentKanban.Server.Http;
+using AgentKanban.Server.Web;
 
 namespace AgentKanban.Server.Auth;
 
 /// <summary>
 /// Every <c>/api</c> request must carry <c>Authorization: Bearer …</c> (live streams may pass <c>?token=</c>, since a
-/// browser's EventSource cannot set headers). Unknown, revoked or expired credentials → 401.
+/// browser's EventSource cannot set headers). Without a bearer token, the web board's session cookie identifies a
+/// signed-in user; its state-changing requests must pass <see cref="CsrfGuard"/>. Unknown, revoked or expired
+/// credentials → 401.
 /// </summary>
-public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator authenticator)
+public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator authenticator, WebSessions webSessions)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -19,6 +22,12 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
         }
 
         var token = BearerOf(context.Request);
+        if (token is null && context.Request.Cookies.TryGetValue(WebSessions.CookieName, out var cookie) && !string.IsNullOrEmpty(cookie))
+        {
+            await AuthenticateBrowserAsync(context, cookie);
+            return;
+        }
+
         if (token is null)
         {
             await Refuse(context, "missing bearer token (Authorization: Bearer …)");
@@ -30,6 +39,27 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
         if (caller is null)
         {
             await Refuse(context, error ?? "not authenticated");
+            return;
+        }
+
+        context.SetCaller(caller);
+        await next(context);
+    }
+
+    private async Task AuthenticateBrowserAsync(HttpContext context, string cookie)
+    {
+        var caller = await webSessions.FindAsync(cookie, context.RequestAborted);
+        if (caller is null)
+        {
+            await Refuse(context, "the web session has expired or was signed out; sign in again");
+            return;
+        }
+
+        if (!CsrfGuard.Allows(context.Request))
+        {
+            await ApiResult.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
+                $"a browser request that changes state must come from the board's own page (header {CsrfGuard.HeaderName}, same Origin)")
+                .ExecuteAsync(context);
             return;
         }
 

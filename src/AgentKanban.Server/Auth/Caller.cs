@@ -29,6 +29,9 @@ public sealed record Caller
 
     public bool IsAdmin { get; init; }
 
+    /// <summary>Authenticated by the web board's session cookie (not a bearer token): mutations need the CSRF check.</summary>
+    public bool ViaBrowserSession { get; init; }
+
     /// <summary>The machine (a machine caller, or the machine that opened a session).</summary>
     public string? MachineId { get; init; }
 

@@ -1,0 +1,92 @@
+using AgentKanban.Core.Tasks;
+using AgentKanban.Server.Auth;
+using AgentKanban.Server.Data;
+using AgentKanban.Server.Storage;
+
+namespace AgentKanban.Server.Web;
+
+/// <summary>
+/// Browser sessions of the web board. Signing in with a personal token mints an opaque random session id for the
+/// cookie; the database keeps only its SHA-256 hash (like every other secret), so a copy of the database cannot be
+/// replayed as a cookie. Sessions expire after <see cref="Lifetime"/>; signing out deletes the row.
+/// </summary>
+public sealed class WebSessions(IStorageEngine store, ServerClock clock, Authenticator authenticator)
+{
+    public const string CookieName = "ak_session";
+
+    public static readonly TimeSpan Lifetime = TimeSpan.FromDays(30);
+
+    /// <summary>Signs a user in with a personal token; returns the new session id (cookie value), or null for a bad token.</summary>
+    public async Task<string?> SignInAsync(string token, string requestBaseUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        // Only personal tokens open a browser session: machine keys and agent JWTs are not people.
+        if (!token.StartsWith(Authenticator.UserTokenPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var (caller, _) = await authenticator.AuthenticateAsync(token, requestBaseUrl, cancellationToken);
+        if (caller is not { Kind: CallerKind.User })
+        {
+            return null;
+        }
+
+        var sessionId = Ids.NewSecret("aks_");
+        var now = clock.Now();
+        await store.WriteAsync(async (tx, ct) =>
+        {
+            // Expired rows of anyone are swept here: sign-ins are rare, so this keeps the table small at no cost.
+            await tx.Command("DELETE FROM web_sessions WHERE expires_at <= @now").Add("@now", now).ExecAsync(ct);
+            return await tx.Command("INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES (@h, @u, @now, @exp)")
+                .Add("@h", Ids.Hash(sessionId)).Add("@u", caller.Id).Add("@now", now).Add("@exp", now + Lifetime)
+                .ExecAsync(ct);
+        }, cancellationToken);
+        return sessionId;
+    }
+
+    /// <summary>The user behind a session cookie, or null when it is unknown or expired.</summary>
+    public Task<Caller?> FindAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        if (sessionId.Length is 0 or > 200 || !Validate.IsStorable(sessionId))
+        {
+            return Task.FromResult<Caller?>(null);
+        }
+
+        var hash = Ids.Hash(sessionId);
+        var now = clock.Now();
+        return store.ReadAsync(async (db, ct) =>
+        {
+            await using var command = db.Command(
+                    "SELECT u.id, u.name, u.is_admin FROM web_sessions s JOIN users u ON u.id = s.user_id " +
+                    "WHERE s.id_hash = @h AND s.expires_at > @now")
+                .Add("@h", hash).Add("@now", now);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            var id = reader.GetString(0);
+            return new Caller
+            {
+                Kind = CallerKind.User,
+                Role = ActorRole.User,
+                OwnerId = id,
+                Id = id,
+                Name = reader.GetString(1),
+                IsAdmin = reader.GetBoolean(2),
+                ViaBrowserSession = true,
+            };
+        }, cancellationToken);
+    }
+
+    /// <summary>Ends a session (idempotent).</summary>
+    public Task SignOutAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        var hash = Ids.Hash(sessionId);
+        return store.WriteAsync((tx, ct) => tx.Command("DELETE FROM web_sessions WHERE id_hash = @h").Add("@h", hash).ExecAsync(ct), cancellationToken);
+    }
+}
