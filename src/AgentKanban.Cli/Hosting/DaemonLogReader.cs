@@ -50,7 +50,8 @@ internal static class DaemonLogReader
                         }
                         else if (Replaced(stream, path))
                         {
-                            // Rotated: the old file has been read to its end above; go on with the new one.
+                            // Rotated: read what reached the old file before the rename, then go on with the new one.
+                            await CopyAsync(stream, context.Out, cancellationToken);
                             await stream.DisposeAsync();
                             stream = null;
                         }
