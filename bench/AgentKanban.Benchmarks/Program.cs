@@ -26,5 +26,5 @@ if (SseHarness.Handles(args))
     return await SseHarness.RunAsync(args);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(DaemonHarness).Assembly).Run(args);
 return 0;

@@ -66,10 +66,18 @@ public sealed partial class InstanceLock : IDisposable
                 return null;
             }
 
-            if (OperatingSystem.IsLinux() && !SetLock(file, F_WRLCK))
+            try
+            {
+                if (OperatingSystem.IsLinux() && !SetLock(file, F_WRLCK))
+                {
+                    file.Dispose();
+                    return null;
+                }
+            }
+            catch
             {
                 file.Dispose();
-                return null;
+                throw;
             }
 
             s_heldInThisProcess.Add(full);
