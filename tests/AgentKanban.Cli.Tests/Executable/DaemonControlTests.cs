@@ -231,6 +231,60 @@ public sealed class DaemonControlTests(BoardServer server) : IClassFixture<Board
         Assert.Equal($"two\nthree\nfour\nfive\nsix\n{new string('x', 200)}\nseven\n", Seen());
     }
 
+    [Fact]
+    public async Task Status_reads_sessions_and_pauses_from_the_store_without_waiting_for_its_writer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var db = Path.Combine(StateDir, "daemon.db");
+        await (await AgentKanban.Daemon.Store.DaemonDatabase.OpenAsync(db, ct)).DisposeAsync();
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+        var until = now + (long)TimeSpan.FromHours(2).TotalMilliseconds;
+        await using var writer = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False");
+        await writer.OpenAsync(ct);
+        await ExecAsync(writer, null, $"""
+            {InsertSession("a1", 2, null, now)}; {InsertSession("a2", 2, null, now)}; {InsertSession("r1", 3, null, now)};
+            {InsertSession("c1", 7, now, now)}; {InsertSession("c2", 7, now, now)};
+            INSERT INTO runtime_pauses (runtime, until_ms, decided_at_ms, source, reason, updated_at_ms)
+            VALUES ('claude', {until}, {now}, 1, 'five_hour limit', {now});
+            INSERT INTO runtime_pauses (runtime, until_ms, decided_at_ms, source, reason, updated_at_ms)
+            VALUES ('codex', {now - 60_000}, {now - 120_000}, 1, 'over already', {now});
+            """, ct);
+        // A writer in the middle of a transaction (what the daemon does all the time): status must neither wait
+        // for it nor see its uncommitted rows.
+        await using var transaction = (Microsoft.Data.Sqlite.SqliteTransaction)await writer.BeginTransactionAsync(ct);
+        await ExecAsync(writer, transaction, InsertSession("uncommitted", 2, null, now), ct);
+
+        var status = await Ak("daemon", "status", "--state", StateDir, "-o", "json");
+
+        Assert.Equal(3, status.ExitCode);
+        using var document = JsonDocument.Parse(status.Out);
+        var root = document.RootElement;
+        Assert.Equal("stopped", root.GetProperty("state").GetString());
+        Assert.Equal(2, root.GetProperty("sessions").GetProperty("active").GetInt32());
+        Assert.Equal(1, root.GetProperty("sessions").GetProperty("rate_limited").GetInt32());
+        Assert.Equal(2, root.GetProperty("closed_sessions").GetInt32());
+        var pause = Assert.Single(root.GetProperty("paused_runtimes").EnumerateArray());
+        Assert.Equal("claude", pause.GetProperty("runtime").GetString());
+        Assert.Equal(until, DateTimeOffset.Parse(pause.GetProperty("until").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
+        Assert.Equal("five_hour limit", pause.GetProperty("reason").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("store_error").ValueKind);
+        await transaction.RollbackAsync(ct);
+    }
+
+    private static string InsertSession(string id, int state, long? closedAt, long now) => $"""
+        INSERT INTO sessions (id, task_id, agent_id, runtime, state, epoch, server_session_id, private_key, public_key,
+                              provider_session_id, created_at_ms, updated_at_ms, closed_at_ms)
+        VALUES ('{id}', 'task-{id}', 'agent', 'claude', {state}, 1, '{id}', 'k', 'k', '{id}', {now}, {now}, {closedAt?.ToString(CultureInfo.InvariantCulture) ?? "NULL"})
+        """;
+
+    private static async Task ExecAsync(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     private Task<CliResult> Ak(params string[] args) => AkProcess.RunAsync(_home.Path, Env, args);
 
     private int ReadPid() => int.Parse(File.ReadAllText(PidFile).Trim(), CultureInfo.InvariantCulture);
