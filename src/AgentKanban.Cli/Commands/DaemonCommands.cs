@@ -49,9 +49,12 @@ public static class DaemonCommands
         var state = CommonOptions.Optional("--state", StateDescription, "DIR");
         // Set by `ak daemon start`: stdout and stderr already are the log file, so the console logger stays off.
         var detached = new Option<bool>("--detached") { Hidden = true };
+        // Also from `ak daemon start`: runtime knobs it set for the daemon process only, kept out of the agents' environment.
+        var ownKnobs = new Option<string[]>("--own-env") { Hidden = true, AllowMultipleArgumentsPerToken = false };
         run.Add(state);
         run.Add(detached);
-        parser.Bind(run, r => new RunDaemon(r.GetValue(state), r.GetValue(detached)));
+        run.Add(ownKnobs);
+        parser.Bind(run, r => new RunDaemon(r.GetValue(state), r.GetValue(detached), r.GetValue(ownKnobs) ?? []));
         return run;
     }
 

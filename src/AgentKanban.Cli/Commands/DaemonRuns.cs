@@ -3,11 +3,12 @@ using AgentKanban.Cli.Output;
 
 namespace AgentKanban.Cli.Commands;
 
-public sealed record RunDaemon(string? StateDir, bool Detached = false) : ICliRun
+/// <param name="OwnEnvironment">Variables meant for the daemon process only (set by <c>ak daemon start</c>), not handed on to agents.</param>
+public sealed record RunDaemon(string? StateDir, bool Detached = false, IReadOnlyList<string>? OwnEnvironment = null) : ICliRun
 {
     // The daemon lives in its own launcher so other commands never load its assembly.
     public Task<int> RunAsync(CliContext context, CancellationToken cancellationToken) =>
-        DaemonLauncher.RunAsync(context, StateDir, Detached, cancellationToken);
+        DaemonLauncher.RunAsync(context, StateDir, Detached, OwnEnvironment ?? [], cancellationToken);
 }
 
 public sealed record StartDaemon(string? StateDir, TimeSpan Wait) : ICliRun

@@ -26,10 +26,20 @@ internal static class DaemonStarter
 
         // Only this start's lines are shown if it fails: remember where the log ends now.
         var logOffset = File.Exists(paths.LogFile) ? new FileInfo(paths.LogFile).Length : 0;
-        var (executable, argv) = DaemonCommandLine(paths.Root);
         var environment = context.Env
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value!, StringComparer.Ordinal);
+        var ownKnobs = new List<string>();
+        foreach (var (name, value) in DaemonRuntimeKnobs)
+        {
+            // A value the user chose wins, and is theirs to hand on to agents.
+            if (environment.TryAdd(name, value))
+            {
+                ownKnobs.Add(name);
+            }
+        }
+
+        var (executable, argv) = DaemonCommandLine(paths.Root, ownKnobs);
         // The working directory is "/": a daemon must not keep whatever directory it was started in busy.
         var pid = DetachedProcess.Start(executable, argv, environment, "/", paths.LogFile);
         await context.Error.WriteLineAsync($"starting the daemon (pid {pid}), waiting up to {(int)wait.TotalSeconds} s for it to be ready…");
@@ -68,8 +78,17 @@ internal static class DaemonStarter
         }
     }
 
+    /// <summary>
+    /// Runtime settings for the daemon process only (<c>ak</c> is one executable, and the CLI must keep its fast start).
+    /// Tiered compilation off: an idle daemon runs each code path only every 30–60 s, so with tiering the JIT keeps
+    /// re-compiling paths as they slowly cross the tier-up threshold, for many minutes — measured (bench/README.md,
+    /// <c>--daemon idle</c>) as most of its idle CPU (~0.5–1 %, half of it in the JIT) and a few MB of RSS. Compiled
+    /// once, fully optimised, idle CPU drops to ~0.2 %; the price is a slower first start-up (not on the CLI's path).
+    /// </summary>
+    private static readonly (string Name, string Value)[] DaemonRuntimeKnobs = [("DOTNET_TieredCompilation", "0")];
+
     /// <summary>This same <c>ak</c> (its app host, or <c>dotnet ak.dll</c>) with <c>daemon run --state ROOT --detached</c>.</summary>
-    private static (string Executable, List<string> Argv) DaemonCommandLine(string stateRoot)
+    private static (string Executable, List<string> Argv) DaemonCommandLine(string stateRoot, IReadOnlyList<string> ownKnobs)
     {
         var executable = Environment.ProcessPath ?? throw new CliFailureException("cannot tell which executable is running");
         var argv = new List<string> { executable };
@@ -80,6 +99,11 @@ internal static class DaemonStarter
         }
 
         argv.AddRange(["daemon", "run", "--state", stateRoot, "--detached"]);
+        foreach (var name in ownKnobs)
+        {
+            argv.AddRange(["--own-env", name]);
+        }
+
         return (executable, argv);
     }
 }

@@ -45,6 +45,11 @@ public sealed class DaemonControlTests(BoardServer server) : IClassFixture<Board
         // Detached: the daemon leads a session of its own, so the terminal's hang-up or Ctrl-C never reaches it.
         Assert.Equal(pid.ToString(CultureInfo.InvariantCulture), StatFields(pid)[3]);
         Assert.Equal(pid, InstanceLock.Holder(LockFile));
+        // The daemon's own runtime settings (see DaemonStarter) reach the daemon, and the daemon alone.
+        var environ = (await File.ReadAllTextAsync($"/proc/{pid}/environ", TestContext.Current.CancellationToken)).Split('\0');
+        Assert.Contains("DOTNET_TieredCompilation=0", environ);
+        Assert.Contains("--own-env\0DOTNET_TieredCompilation", await File.ReadAllTextAsync($"/proc/{pid}/cmdline", TestContext.Current.CancellationToken),
+            StringComparison.Ordinal);
 
         var status = await Ak("daemon", "status", "--state", StateDir);
         Assert.True(status.ExitCode == 0, status.ToString());
