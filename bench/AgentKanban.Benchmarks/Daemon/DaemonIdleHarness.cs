@@ -13,7 +13,7 @@ namespace AgentKanban.Benchmarks.Daemon;
 /// it (seeded the way the restart benchmark does). A benchmark, not a test:
 /// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon idle [--seconds 60] [--settle 20]
 /// [--sessions 1000] [--env NAME=VALUE]…</c> (<c>--env</c> sets a variable for the daemon process only, e.g. a
-/// <c>DOTNET_</c> runtime knob to compare).
+/// <c>DOTNET_</c> runtime knob to compare; <c>--env DOTNET_TieredCompilation=1</c> undoes the daemon's own setting).
 /// </summary>
 public static class DaemonIdleHarness
 {
@@ -52,7 +52,7 @@ public static class DaemonIdleHarness
         await using var server = await BenchServer.StartAsync("sqlite", BenchServer.DefaultPostgres, apart: true);
         var user = await server.SendAsync(HttpMethod.Post, "api/users", server.AdminToken, new CreateUserRequest("idle-" + Guid.NewGuid().ToString("N")[..8]),
             ContractsJsonContext.Default.UserWithTokenDto, HttpStatusCode.Created);
-        var knobs = extraEnv.Count == 0 ? "runtime defaults" : string.Join(' ', extraEnv.Select(kv => $"{kv.Key}={kv.Value}"));
+        var knobs = extraEnv.Count == 0 ? "as `ak daemon start` runs it" : string.Join(' ', extraEnv.Select(kv => $"{kv.Key}={kv.Value}"));
         Console.WriteLine($"idle daemon ({knobs}); settle {settle} s, then {seconds} samples 1 s apart");
         await MeasureAsync(ak, server.BaseUrl, user.Token, 0, settle, seconds, extraEnv);
         await MeasureAsync(ak, server.BaseUrl, user.Token, sessions, settle, seconds, extraEnv);
