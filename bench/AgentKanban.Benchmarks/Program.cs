@@ -12,6 +12,11 @@ if (TransitionsHarness.Handles(args))
     return await TransitionsHarness.RunAsync(args);
 }
 
+if (DaemonIdleHarness.Handles(args))
+{
+    return await DaemonIdleHarness.RunAsync(args);
+}
+
 if (DaemonHarness.Handles(args))
 {
     return await DaemonHarness.RunAsync(args);

@@ -23,7 +23,7 @@ public sealed partial class RunningDaemon
         var timeProvider = TimeProvider.System;
         var paths = StatePaths.Resolve(options.StateDir, environment);
         paths.Ensure();
-        var instanceLock = AcquireLock(paths);
+        var instanceLock = await AcquireLockAsync(paths, cancellationToken);
         var loggerFactory = CreateLogging(options, paths, timeProvider);
         try
         {
@@ -75,6 +75,10 @@ public sealed partial class RunningDaemon
             await daemon.StartPartsAsync(cancellationToken);
             DaemonLog.Started(daemon._logger, context.MachineId, context.MachineName, context.Server, paths.Root,
                 string.Join(", ", runtimes.Executables.Select(r => $"{r.Key}={(r.Value is null ? "missing" : r.Value)}")));
+            // Last: `ak daemon start` reports success once this file names this process.
+            await DaemonReadyFile.WriteAsync(paths.ReadyFile, new DaemonReady(
+                Environment.ProcessId, timeProvider.GetUtcNow(), context.Server, context.MachineId, context.MachineName,
+                template.Version), cancellationToken);
             return daemon;
         }
         catch
@@ -177,27 +181,27 @@ public sealed partial class RunningDaemon
         });
 
     /// <summary>One daemon per state dir: two would both believe they own the same sessions.</summary>
-    private static FileStream AcquireLock(StatePaths paths)
+    private static async Task<InstanceLock> AcquireLockAsync(StatePaths paths, CancellationToken cancellationToken)
     {
+        var instanceLock = InstanceLock.TryAcquire(paths.LockFile);
+        if (instanceLock is null)
+        {
+            var holder = InstanceLock.Holder(paths.LockFile);
+            throw new DaemonSetupException(
+                $"another daemon already runs with the state dir {paths.Root}{(holder > 0 ? $" (pid {holder})" : "")}");
+        }
+
         try
         {
-            // FileShare.None takes an advisory lock on Unix; the kernel drops it when the process dies (even kill -9).
-            var stream = new FileStream(paths.PidFile, new FileStreamOptions
-            {
-                Mode = FileMode.OpenOrCreate,
-                Access = FileAccess.ReadWrite,
-                Share = FileShare.None,
-                UnixCreateMode = SecureFiles.FileMode,
-            });
-            stream.SetLength(0);
-            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId + "\n");
-            stream.Write(pid);
-            stream.Flush(flushToDisk: true);
-            return stream;
+            // Whatever a previous daemon left (kill -9) is replaced now that this one holds the lock.
+            DaemonReadyFile.Delete(paths.ReadyFile);
+            await SecureFiles.WriteAtomicAsync(paths.PidFile, Environment.ProcessId + "\n", cancellationToken);
+            return instanceLock;
         }
-        catch (IOException e)
+        catch
         {
-            throw new DaemonSetupException($"another daemon already runs with the state dir {paths.Root}", e);
+            instanceLock.Dispose();
+            throw;
         }
     }
 

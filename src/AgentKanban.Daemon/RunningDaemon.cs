@@ -1,5 +1,7 @@
+using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
+using AgentKanban.Daemon.Setup;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +25,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
     private readonly List<Task> _backgroundTasks = [];
     private Task? _loopTask;
     private Task? _shutdown;
-    private FileStream? _instanceLock;
+    private InstanceLock? _instanceLock;
 
     private RunningDaemon(DaemonContext context, DaemonDatabase database, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -83,7 +85,10 @@ public sealed partial class RunningDaemon : IAsyncDisposable
         _loggerFactory.Dispose();
         if (_instanceLock is not null)
         {
-            await _instanceLock.DisposeAsync();
+            // Files first, lock last: while the lock is held nobody else may touch them.
+            DaemonReadyFile.Delete(Context.Paths.ReadyFile);
+            SecureFiles.DeleteQuietly(Context.Paths.PidFile);
+            _instanceLock.Dispose();
         }
     }
 

@@ -188,7 +188,7 @@ public static class DaemonHarness
     }
 
     /// <summary>Closed sessions from earlier work, written straight into the store (they only have to be there).</summary>
-    private static async Task AddHistoryAsync(string stateDir, int count)
+    internal static async Task AddHistoryAsync(string stateDir, int count)
     {
         await using var database = await DaemonDatabase.OpenAsync(Path.Combine(stateDir, "daemon.db"), CancellationToken.None);
         var now = TimeProvider.System.GetUtcNow();

@@ -1,32 +1,157 @@
 using System.CommandLine;
-using AgentKanban.Cli.Hosting;
 using AgentKanban.Cli.Parsing;
 
 namespace AgentKanban.Cli.Commands;
 
-/// <summary><c>ak daemon run</c> — the machine daemon that picks up assigned tasks and runs their agents.</summary>
+/// <summary>
+/// <c>ak daemon run|start|stop|status|logs</c> — the machine daemon that picks up assigned tasks and runs their agents,
+/// in the foreground or in the background. The records (<see cref="RunDaemon"/> and its siblings) call into
+/// <c>Hosting/</c>, so the daemon's assemblies load only when one of these commands runs.
+/// </summary>
 public static class DaemonCommands
 {
+    public const int DefaultStartWaitSeconds = 30;
+
+    /// <summary>The daemon gives running agents 60 s to finish their step, then 10 s to stop, then flushes its reports.</summary>
+    public const int DefaultStopTimeoutSeconds = 90;
+
+    private const string StateDescription = "State directory (default ${XDG_STATE_HOME:-~/.local/state}/agent-kanban)";
+
     public static Command Build(CliParser parser)
     {
         ArgumentNullException.ThrowIfNull(parser);
-        var daemon = new Command("daemon", "The machine daemon: picks up tasks assigned to this machine's agents and runs them.");
+        var daemon = new Command("daemon", """
+            The machine daemon: picks up tasks assigned to this machine's agents and runs them.
+            One daemon per state directory (it holds a lock on DIR/daemon.lock while it runs).
+
+            Examples:
+              ak daemon start            (in the background; its log is DIR/logs/daemon.log)
+              ak daemon status
+              ak daemon logs -f
+              ak daemon stop
+            """);
+        daemon.Add(BuildRun(parser));
+        daemon.Add(BuildStart(parser));
+        daemon.Add(BuildStop(parser));
+        daemon.Add(BuildStatus(parser));
+        daemon.Add(BuildLogs(parser));
+        return daemon;
+    }
+
+    private static Command BuildRun(CliParser parser)
+    {
         var run = new Command(
             "run",
             "Run the daemon in the foreground. Authenticates with AK_SERVER/AK_TOKEN or the CLI config; a user token "
             + "registers this machine and the issued machine key is kept in the state directory (0600). "
-            + "SIGTERM stops taking work and lets agents finish their current step; a second signal stops them.");
-        var state = CommonOptions.Optional("--state", "State directory (default ${XDG_STATE_HOME:-~/.local/state}/agent-kanban)", "DIR");
+            + "SIGTERM stops taking work and lets agents finish their current step; a second signal stops them. "
+            + "Fails at once if another daemon runs with the same state directory.");
+        var state = CommonOptions.Optional("--state", StateDescription, "DIR");
+        // Set by `ak daemon start`: stdout and stderr already are the log file, so the console logger stays off.
+        var detached = new Option<bool>("--detached") { Hidden = true };
+        // Also from `ak daemon start`: runtime knobs it set for the daemon process only, kept out of the agents' environment.
+        var ownKnobs = new Option<string[]>("--own-env") { Hidden = true, AllowMultipleArgumentsPerToken = false };
         run.Add(state);
-        parser.Bind(run, r => new RunDaemon(r.GetValue(state)));
-        daemon.Add(run);
-        return daemon;
+        run.Add(detached);
+        run.Add(ownKnobs);
+        parser.Bind(run, r => new RunDaemon(r.GetValue(state), r.GetValue(detached), r.GetValue(ownKnobs) ?? []));
+        return run;
     }
-}
 
-public sealed record RunDaemon(string? StateDir) : ICliRun
-{
-    // The daemon lives in its own launcher so other commands never load its assembly.
-    public Task<int> RunAsync(CliContext context, CancellationToken cancellationToken) =>
-        DaemonLauncher.RunAsync(context, StateDir, cancellationToken);
+    private static Command BuildStart(CliParser parser)
+    {
+        var start = new Command("start", $"""
+            Start the daemon in the background and wait until it is ready (registered with the server, first heartbeat
+            sent). It runs in its own session, so closing the terminal does not stop it; its output goes to the daemon log.
+            Prints its pid and log path. Fails (exit 1) if a daemon already runs with this state directory, or if the
+            daemon exits during start-up (its last log lines are shown). Credentials as for `ak daemon run`.
+
+            Examples:
+              ak daemon start
+              AK_SERVER=http://board:7420 AK_TOKEN=akp_… ak daemon start --state /srv/ak-daemon --wait 60
+            """);
+        var state = CommonOptions.Optional("--state", StateDescription, "DIR");
+        var wait = Seconds("--wait", "How long to wait for the daemon to be ready", DefaultStartWaitSeconds);
+        start.Add(state);
+        start.Add(wait);
+        parser.Bind(start, r => new StartDaemon(r.GetValue(state), TimeSpan.FromSeconds(r.GetValue(wait))));
+        return start;
+    }
+
+    private static Command BuildStop(CliParser parser)
+    {
+        var stop = new Command("stop", $"""
+            Stop the daemon running with this state directory: SIGTERM, so it takes no new work and running agents stop
+            after their current step (their sessions resume on the next start). After --timeout it is asked again (agents
+            are stopped at once), and as a last resort killed (SIGKILL). Exit 0 once no daemon runs — also when none was
+            running (a stale pid file is removed).
+
+            Examples:
+              ak daemon stop
+              ak daemon stop --state /srv/ak-daemon --timeout 30
+            """);
+        var state = CommonOptions.Optional("--state", StateDescription, "DIR");
+        var timeout = Seconds("--timeout", "How long to let it stop by itself before its agents are stopped at once", DefaultStopTimeoutSeconds);
+        stop.Add(state);
+        stop.Add(timeout);
+        parser.Bind(stop, r => new StopDaemon(r.GetValue(state), TimeSpan.FromSeconds(r.GetValue(timeout))));
+        return stop;
+    }
+
+    private static Command BuildStatus(CliParser parser)
+    {
+        var status = new Command("status", """
+            Show whether the daemon runs with this state directory: pid, uptime, server, machine, its sessions by state,
+            runtimes paused (rate limits) and until when, and the log path. Reads the daemon's store read-only.
+            Exit 0 when a daemon runs (or is starting), 3 when none does.
+
+            Examples:
+              ak daemon status
+              ak daemon status -o json
+            """);
+        var state = CommonOptions.Optional("--state", StateDescription, "DIR");
+        status.Add(state);
+        parser.Bind(status, r => new ShowDaemonStatus(r.GetValue(state), CommonOptions.Output(r, parser.Output)));
+        return status;
+    }
+
+    private static Command BuildLogs(CliParser parser)
+    {
+        var logs = new Command("logs", """
+            Print the daemon log (DIR/logs/daemon.log). With -f, keep printing new lines until Ctrl-C, across log
+            rotation. Older rotated logs are daemon.log.1 … daemon.log.3 beside it.
+
+            Examples:
+              ak daemon logs --tail 50
+              ak daemon logs -f
+            """);
+        var state = CommonOptions.Optional("--state", StateDescription, "DIR");
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing lines as they are written (Ctrl-C ends)" };
+        var tail = new Option<int?>("--tail", "-n") { Description = "Only the last N lines (default: the whole file)", HelpName = "N" };
+        tail.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+            {
+                result.AddError("--tail: N must be 0 or more.");
+            }
+        });
+        logs.Add(state);
+        logs.Add(follow);
+        logs.Add(tail);
+        parser.Bind(logs, r => new ShowDaemonLogs(r.GetValue(state), r.GetValue(tail), r.GetValue(follow)));
+        return logs;
+    }
+
+    private static Option<int> Seconds(string name, string description, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = description, HelpName = "SECONDS", DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 86400)
+            {
+                result.AddError($"{name}: SECONDS must be between 1 and 86400.");
+            }
+        });
+        return option;
+    }
 }

@@ -5,8 +5,20 @@ namespace AgentKanban.Cli.Hosting;
 /// <summary>The only place the CLI touches the daemon (<c>ak daemon run</c>, and the daemon half of <c>ak up</c>).</summary>
 internal static class DaemonLauncher
 {
-    public static Task<int> RunAsync(CliContext context, string? stateDir, CancellationToken cancellationToken) =>
-        DaemonHost.RunAsync(new DaemonOptions { StateDir = stateDir, Environment = context.Env }, cancellationToken);
+    /// <param name="detached">Started by <c>ak daemon start</c>: stdout and stderr are the log file already, so no console log.</param>
+    /// <param name="ownEnvironment">Variables set for this process only (runtime knobs): removed from what agents inherit.</param>
+    public static Task<int> RunAsync(
+        CliContext context, string? stateDir, bool detached, IReadOnlyList<string> ownEnvironment, CancellationToken cancellationToken)
+    {
+        var environment = context.Env;
+        if (ownEnvironment.Count > 0)
+        {
+            environment = context.Env.Where(kv => !ownEnvironment.Contains(kv.Key, StringComparer.Ordinal))
+                .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        }
+
+        return DaemonHost.RunAsync(new DaemonOptions { StateDir = stateDir, Environment = environment, LogToConsole = !detached }, cancellationToken);
+    }
 
     /// <summary>
     /// Starts a daemon beside the server of <c>ak up</c>. Signals stay with the CLI (it stops the daemon through

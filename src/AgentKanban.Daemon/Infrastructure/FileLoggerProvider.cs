@@ -67,6 +67,9 @@ public sealed class FileLoggerProvider : ILoggerProvider
 
             try
             {
+                // A detached daemon's stdout and stderr append to this file too (through O_APPEND descriptors):
+                // start every line at the current end, never at this stream's own idea of it.
+                _stream.Seek(0, SeekOrigin.End);
                 if (_stream.Length + bytes.Length > MaxBytes)
                 {
                     Rotate();

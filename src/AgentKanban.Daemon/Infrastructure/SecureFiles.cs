@@ -71,4 +71,17 @@ public static class SecureFiles
             return null;
         }
     }
+
+    /// <summary>Deletes the file if it is there; a failure is ignored (for leftovers that are harmless).</summary>
+    public static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Harmless by contract of the callers.
+        }
+    }
 }

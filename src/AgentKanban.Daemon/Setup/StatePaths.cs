@@ -18,7 +18,14 @@ public sealed record StatePaths(string Root)
     /// <summary>The machine key issued at registration, with the server and machine id it belongs to (0600).</summary>
     public string MachineFile => Path.Combine(Root, "machine.json");
 
+    /// <summary>The daemon's pid, written once it holds <see cref="LockFile"/> (informational: the lock is the truth).</summary>
     public string PidFile => Path.Combine(Root, "daemon.pid");
+
+    /// <summary>Held (an advisory record lock) by the one daemon running on this state dir, for its whole life.</summary>
+    public string LockFile => Path.Combine(Root, "daemon.lock");
+
+    /// <summary>Written once the daemon is ready (registered, heartbeat sent, loops running); removed when it stops.</summary>
+    public string ReadyFile => Path.Combine(Root, "daemon.json");
 
     public static StatePaths Resolve(string? stateDir, IReadOnlyDictionary<string, string?> environment)
     {
