@@ -32,5 +32,5 @@ if (FirstRenderHarness.Handles(args))
     return await FirstRenderHarness.RunAsync(args);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(DaemonHarness).Assembly).Run(args);
 return 0;
