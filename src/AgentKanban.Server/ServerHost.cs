@@ -27,7 +27,7 @@ public static class ServerHost
         builder.WebHost.UseUrls(options.Urls);
         // Per-request framework logs cost more than a transition; keep the framework to warnings.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.HardLimitBytes);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default));
 
         // Storage first: its hosted service migrates before anything else starts.

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentKanban.Contracts;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace AgentKanban.Server.Http;
 
@@ -13,6 +12,13 @@ namespace AgentKanban.Server.Http;
 public static class RequestBody
 {
     public const long MaxBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Kestrel's own cut-off, above <see cref="MaxBytes"/> on purpose. A body between the two is refused with a 413 by
+    /// our code and Kestrel then reads and discards the rest, so the client, still sending, gets a clean 413 instead of
+    /// a connection reset mid-upload. Beyond this size Kestrel closes the connection.
+    /// </summary>
+    public const long HardLimitBytes = 8 * MaxBytes;
 
     /// <summary>Parses the body; an empty body is refused unless <paramref name="optional"/> (then null).</summary>
     public static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, bool optional, CancellationToken cancellationToken)
@@ -53,12 +59,6 @@ public static class RequestBody
 
     private static async Task<byte[]> ReadAllAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var sizeFeature = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = MaxBytes;
-        }
-
         var reader = request.BodyReader;
         try
         {
@@ -67,7 +67,9 @@ public static class RequestBody
                 var read = await reader.ReadAsync(cancellationToken);
                 if (read.Buffer.Length > MaxBytes)
                 {
-                    reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                    reader.AdvanceTo(read.Buffer.End);
+                    // Read the rest (bounded by Kestrel's hard limit) so the sender, still writing, gets the 413.
+                    await DiscardRestAsync(reader, cancellationToken);
                     throw TooLarge();
                 }
 
@@ -83,6 +85,7 @@ public static class RequestBody
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
+            // Past the hard limit: Kestrel gives up on the connection; the answer is the same.
             throw TooLarge();
         }
         catch (BadHttpRequestException e)
@@ -92,6 +95,19 @@ public static class RequestBody
         catch (InvalidOperationException) when (request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             throw new OperationCanceledException(request.HttpContext.RequestAborted);
+        }
+    }
+
+    private static async Task DiscardRestAsync(System.IO.Pipelines.PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken);
+            reader.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                return;
+            }
         }
     }
 

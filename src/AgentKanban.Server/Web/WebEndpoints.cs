@@ -59,6 +59,12 @@ public static class WebEndpoints
             return;
         }
 
+        // A sign-in form is tiny: hold it to the API's 1 MiB (Kestrel's own limit is higher, see RequestBody).
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = RequestBody.MaxBytes;
+        }
+
         var form = await request.ReadFormAsync(context.RequestAborted);
         var token = form["token"].ToString().Trim();
         var baseUrl = request.Scheme + "://" + request.Host.Value;
