@@ -14,7 +14,16 @@ internal static unsafe class NativeSpawn
 {
     private static bool s_closeFromUnavailable;
 
+    private const int O_WRONLY = 0x1;
+    private const int O_CREAT = 0x40;
+    private const int O_APPEND = 0x400;
+    private const uint OutputFileMode = 0x180; // 0600
+
     /// <param name="stdinFd">The child's stdin, or -1 for <c>/dev/null</c>.</param>
+    /// <param name="appendOutputTo">
+    /// When set, the child's stdout and stderr go to this file instead of the descriptors, opened in the child with
+    /// <c>O_APPEND</c> (created 0600), so it never overwrites what other writers add.
+    /// </param>
     public static int Spawn(
         string path,
         IReadOnlyList<string> argv,
@@ -22,7 +31,8 @@ internal static unsafe class NativeSpawn
         string workingDirectory,
         int stdinFd,
         int stdoutFd,
-        int stderrFd)
+        int stderrFd,
+        string? appendOutputTo = null)
     {
         var allocations = new List<nint>();
         var fileActions = NativeMemory.AllocZeroed(Posix.OpaqueSize);
@@ -44,8 +54,17 @@ internal static unsafe class NativeSpawn
                 Check(Posix.posix_spawn_file_actions_addopen(fileActions, 0, Utf8Z("/dev/null", allocations), Posix.O_RDONLY, 0), "open /dev/null");
             }
 
-            Check(Posix.posix_spawn_file_actions_adddup2(fileActions, stdoutFd, 1), "dup2 stdout");
-            Check(Posix.posix_spawn_file_actions_adddup2(fileActions, stderrFd, 2), "dup2 stderr");
+            if (appendOutputTo is not null)
+            {
+                Check(Posix.posix_spawn_file_actions_addopen(fileActions, 1, Utf8Z(appendOutputTo, allocations), O_WRONLY | O_CREAT | O_APPEND, OutputFileMode),
+                    "open " + appendOutputTo);
+                Check(Posix.posix_spawn_file_actions_adddup2(fileActions, 1, 2), "dup2 stderr");
+            }
+            else
+            {
+                Check(Posix.posix_spawn_file_actions_adddup2(fileActions, stdoutFd, 1), "dup2 stdout");
+                Check(Posix.posix_spawn_file_actions_adddup2(fileActions, stderrFd, 2), "dup2 stderr");
+            }
             Check(Posix.posix_spawn_file_actions_addchdir_np(fileActions, Utf8Z(workingDirectory, allocations)), "chdir");
             AddCloseFrom(fileActions);
 

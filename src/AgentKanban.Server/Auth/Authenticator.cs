@@ -67,6 +67,12 @@ public sealed class Authenticator
             return null;
         }
 
+        return UserFromRow(reader, viaBrowserSession: false);
+    }, cancellationToken);
+
+    /// <summary>A user caller from a row whose first columns are <c>id, name, is_admin</c>.</summary>
+    internal static Caller UserFromRow(System.Data.Common.DbDataReader reader, bool viaBrowserSession)
+    {
         var id = reader.GetString(0);
         return new Caller
         {
@@ -76,8 +82,9 @@ public sealed class Authenticator
             Id = id,
             Name = reader.GetString(1),
             IsAdmin = reader.GetBoolean(2),
+            ViaBrowserSession = viaBrowserSession,
         };
-    }, cancellationToken);
+    }
 
     private Task<Caller?> FindMachineAsync(string hash, CancellationToken cancellationToken) => _store.ReadAsync(async (db, ct) =>
     {

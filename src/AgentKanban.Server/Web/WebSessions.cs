@@ -1,4 +1,3 @@
-using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
 using AgentKanban.Server.Storage;
@@ -68,17 +67,7 @@ public sealed class WebSessions(IStorageEngine store, ServerClock clock, Authent
                 return null;
             }
 
-            var id = reader.GetString(0);
-            return new Caller
-            {
-                Kind = CallerKind.User,
-                Role = ActorRole.User,
-                OwnerId = id,
-                Id = id,
-                Name = reader.GetString(1),
-                IsAdmin = reader.GetBoolean(2),
-                ViaBrowserSession = true,
-            };
+            return Authenticator.UserFromRow(reader, viaBrowserSession: true);
         }, cancellationToken);
     }
 
