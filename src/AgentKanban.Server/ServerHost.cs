@@ -43,6 +43,8 @@ public static class ServerHost
         builder.Services.AddSingleton<IdempotencyKeyCleanup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyCleanup>());
         builder.Services.AddEventStreams();
+        builder.Services.AddSingleton<EventRetention>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventRetention>());
         builder.Services.AddSingleton<WebSessions>();
         builder.Services.AddSingleton<WebAssets>();
         configureServices?.Invoke(builder.Services);

@@ -23,6 +23,12 @@ internal static partial class ServerLog
     [LoggerMessage(1005, LogLevel.Warning, "Lease sweep failed; retrying at the next tick")]
     public static partial void LeaseSweepFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1008, LogLevel.Warning, "Pruning old stream events failed; retrying at the next tick")]
+    public static partial void EventPruneFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1009, LogLevel.Information, "Pruned {Count} stream event(s) older than {Retention}")]
+    public static partial void EventsPruned(ILogger logger, int count, TimeSpan retention);
+
     [LoggerMessage(1006, LogLevel.Warning, "Cleaning old idempotency keys failed; retrying at the next tick")]
     public static partial void IdempotencyCleanupFailed(ILogger logger, Exception exception);
 }

@@ -19,6 +19,12 @@ public sealed record ServerOptions
     /// <summary>How many live agent events the server keeps per session for late joiners (older ones are pruned on insert).</summary>
     public int AgentEventsPerSession { get; init; } = 1000;
 
+    /// <summary>
+    /// How long the event log behind the live streams keeps an event. Tasks, activity and messages live in their own
+    /// tables; the log only serves streams that resume or start in the past, so old entries are pruned hourly.
+    /// </summary>
+    public TimeSpan EventRetention { get; init; } = TimeSpan.FromDays(30);
+
     /// <summary>Print the admin token to stdout when it is first created.</summary>
     public bool PrintAdminToken { get; init; } = true;
 }

@@ -2,6 +2,7 @@ using System.Net;
 using AgentKanban.Contracts;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Server.Leases;
+using AgentKanban.Server.Streams;
 using AgentKanban.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -146,6 +147,37 @@ public abstract class LeaseExpiryTests
 
             TestServer.DeleteDirectory(dataDir);
         }
+    }
+
+    [Fact]
+    public async Task Stream_events_older_than_the_retention_are_pruned_and_newer_ones_kept()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var board = await user.CreateBoardAsync(cancellationToken: Ct);
+        var old = await user.CreateTaskAsync(board.Id, cancellationToken: Ct);
+        time.Advance(TimeSpan.FromDays(30) + TimeSpan.FromHours(2));
+        var recent = await user.CreateTaskAsync(board.Id, cancellationToken: Ct);
+
+        // The hourly pass may already have run on the moved clock; running it again is harmless.
+        await server.Services.GetRequiredService<EventRetention>().PruneOnceAsync(Ct);
+
+        var tasksWithEvents = await server.Storage.ReadAsync(async (db, ct) =>
+        {
+            await using var command = db.Command("SELECT DISTINCT task_id FROM events WHERE task_id IS NOT NULL");
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var ids = new List<string>();
+            while (await reader.ReadAsync(ct))
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        }, Ct);
+        Assert.Equal([recent.Id], tasksWithEvents);
+        // The task itself and its activity are untouched.
+        Assert.Equal(old.Title, (await user.GetTaskAsync(old.Id, Ct)).Title);
     }
 
     [Fact]

@@ -1,0 +1,68 @@
+using AgentKanban.Server.Data;
+using AgentKanban.Server.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentKanban.Server.Streams;
+
+/// <summary>
+/// Keeps the event log from growing without end: every hour, events older than
+/// <see cref="ServerOptions.EventRetention"/> are deleted in small batches (short write transactions, so SQLite's one
+/// writer is never held for long). Nothing else is lost: tasks, activity and messages live in their own tables; a
+/// stream that resumes from a pruned position simply continues with the oldest event still kept.
+/// </summary>
+public sealed class EventRetention(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<EventRetention> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    private const int BatchSize = 5000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, clock.TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await PruneOnceAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    ServerLog.EventPruneFailed(logger, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>Deletes every event older than the retention; returns how many.</summary>
+    public async Task<int> PruneOnceAsync(CancellationToken cancellationToken)
+    {
+        var before = clock.Now() - options.EventRetention;
+        var total = 0;
+        while (true)
+        {
+            var deleted = await store.WriteAsync((tx, ct) => tx.Command(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < @before ORDER BY id LIMIT @n)")
+                .Add("@before", before).Add("@n", (long)BatchSize)
+                .ExecAsync(ct), cancellationToken);
+            total += deleted;
+            if (deleted < BatchSize)
+            {
+                break;
+            }
+        }
+
+        if (total > 0)
+        {
+            ServerLog.EventsPruned(logger, total, options.EventRetention);
+        }
+
+        return total;
+    }
+}
