@@ -22,40 +22,14 @@ internal static class SseAgentEventsScenario
         using var poster = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 8 }) { BaseAddress = new Uri(server.Url) };
         var total = rate * seconds;
         var sent = new long[total + 1];
-        var perClient = new List<long>[fanoutClients];
-        var sinceCreated = new List<long>[fanoutClients];
-        var received = new long[fanoutClients];
-        using var stop = new CancellationTokenSource();
-        var readers = new List<Task>();
-        for (var c = 0; c < fanoutClients; c++)
-        {
-            var index = c;
-            var samples = perClient[c] = new List<long>(total);
-            var fromEvent = sinceCreated[c] = new List<long>(total);
-            var client = new SseClient(streams, $"/api/tasks/{session.TaskId}/events", (n, at, created) =>
-            {
-                if (n < 1 || n > total)
-                {
-                    return;
-                }
-
-                samples.Add(at - Volatile.Read(ref sent[n]));
-                SseHarness.AddSinceCreated(fromEvent, at, created);
-                Interlocked.Increment(ref received[index]);
-            });
-            readers.Add(await client.ConnectAsync(stop.Token));
-        }
-
+        var fanout = await FanoutClients.ConnectAsync(streams, session.TaskId, fanoutClients, 1, total, sent);
         var roundTrip = new SseStats();
-        var statsBefore = await server.StatsAsync();
-        var cpuBefore = server.CpuTime;
-        var harnessCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
+        await fanout.StartWindowAsync(server);
         var next = 1;
         // One batch in flight at a time, like the daemon's relay: a slow answer delays the next batch, never reorders.
         while (next <= total)
         {
-            var due = (int)Math.Min(total, clock.Elapsed.TotalSeconds * rate);
+            var due = (int)Math.Min(total, fanout.Elapsed.TotalSeconds * rate);
             if (due - next + 1 < batchSize && due < total)
             {
                 await Task.Delay(1);
@@ -74,38 +48,11 @@ internal static class SseAgentEventsScenario
             next += count;
         }
 
-        var sendSeconds = clock.Elapsed.TotalSeconds;
-        var drained = await SseHarness.DrainAsync(received, total);
-        var wall = clock.Elapsed.TotalSeconds;
-        var cpu = (server.CpuTime - cpuBefore).TotalSeconds;
-        var statsAfter = await server.StatsAsync();
-        var harnessCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessCpuBefore).TotalSeconds;
-        await stop.CancelAsync();
-        await Task.WhenAll(readers);
-
-        var stats = new SseStats();
-        foreach (var samples in perClient)
-        {
-            stats.AddRange(samples);
-        }
-
-        var created = new SseStats();
-        foreach (var samples in sinceCreated)
-        {
-            created.AddRange(samples);
-        }
-
-        var missing = (long)total * fanoutClients - received.Sum();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"agent    {fanoutClients} clients on one task stream, {total} agent events at a target {rate}/s in batches of {batchSize} (POST /api/sessions/{{id}}/events)"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  achieved {total / sendSeconds:F0} events/s, {received.Sum() / wall:F0} frames/s delivered, missing {missing}{(drained ? "" : " (drain timed out)")}"));
-        Console.WriteLine($"  batch posted -> frame on client: {stats.Describe()}");
-        Console.WriteLine($"  event created_at -> frame:       {created.Describe()}");
-        Console.WriteLine($"  (batch POST round trip:          {roundTrip.Describe()})");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  server CPU: {cpu:F2} s over {wall:F2} s = {100 * cpu / wall:F0}% of one core (harness, clients included: {100 * harnessCpu / wall:F0}%)"));
-        SseHarness.DescribeServerWork(statsBefore, statsAfter, total);
+        var sendSeconds = fanout.Elapsed.TotalSeconds;
+        await fanout.ReportAsync(
+            string.Create(CultureInfo.InvariantCulture,
+                $"agent    {fanoutClients} clients on one task stream, {total} agent events at a target {rate}/s in batches of {batchSize} (POST /api/sessions/{{id}}/events)"),
+            "events", "batch posted -> frame on client", "batch POST round trip", roundTrip, sendSeconds);
     }
 
     private sealed record BenchSession(string Id, string TaskId, string PrivateKey);

@@ -187,42 +187,16 @@ public static class SseHarness
         var first = seq + 1;
         var last = seq + total;
         var sent = new long[last + 1];
-        var perClient = new List<long>[settings.FanoutClients];
-        var sinceCreated = new List<long>[settings.FanoutClients];
-        var received = new long[settings.FanoutClients];
-        using var stop = new CancellationTokenSource();
-        var readers = new List<Task>();
-        for (var c = 0; c < settings.FanoutClients; c++)
-        {
-            var index = c;
-            var samples = perClient[c] = new List<long>(total);
-            var fromEvent = sinceCreated[c] = new List<long>(total);
-            var client = new SseClient(streams, $"/api/tasks/{taskId}/events", (n, at, created) =>
-            {
-                if (n < first || n > last)
-                {
-                    return;
-                }
-
-                samples.Add(at - Volatile.Read(ref sent[n]));
-                AddSinceCreated(fromEvent, at, created);
-                Interlocked.Increment(ref received[index]);
-            });
-            readers.Add(await client.ConnectAsync(stop.Token));
-        }
-
+        var fanout = await FanoutClients.ConnectAsync(streams, taskId, settings.FanoutClients, first, last, sent);
         var roundTrip = new SseStats();
         using var inflight = new SemaphoreSlim(64);
         var posts = new List<Task>(total);
-        var statsBefore = await server.StatsAsync();
-        var cpuBefore = server.CpuTime;
-        var harnessCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
+        await fanout.StartWindowAsync(server);
         var next = first;
         while (next <= last)
         {
             // Send everything that is due by now, then yield a millisecond: a steady rate without a timer per change.
-            var due = first + (int)Math.Min(total - 1, clock.Elapsed.TotalSeconds * settings.Rate);
+            var due = first + (int)Math.Min(total - 1, fanout.Elapsed.TotalSeconds * settings.Rate);
             for (; next <= due; next++)
             {
                 await inflight.WaitAsync();
@@ -236,38 +210,11 @@ public static class SseHarness
         }
 
         await Task.WhenAll(posts);
-        var sendSeconds = clock.Elapsed.TotalSeconds;
-        var drained = await DrainAsync(received, total);
-        var wall = clock.Elapsed.TotalSeconds;
-        var cpu = (server.CpuTime - cpuBefore).TotalSeconds;
-        var statsAfter = await server.StatsAsync();
-        var harnessCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessCpuBefore).TotalSeconds;
-        await stop.CancelAsync();
-        await Task.WhenAll(readers);
-
-        var stats = new SseStats();
-        foreach (var samples in perClient)
-        {
-            stats.AddRange(samples);
-        }
-
-        var created = new SseStats();
-        foreach (var samples in sinceCreated)
-        {
-            created.AddRange(samples);
-        }
-
-        var missing = (long)total * settings.FanoutClients - received.Sum();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fanout   {settings.FanoutClients} clients on one task stream, {total} changes at a target {settings.Rate}/s, written via {(direct is null ? "the API" : "the event log directly")}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  achieved {total / sendSeconds:F0} changes/s, {received.Sum() / wall:F0} frames/s delivered, missing {missing}{(drained ? "" : " (drain timed out)")}"));
-        Console.WriteLine($"  change sent -> frame on client: {stats.Describe()}");
-        Console.WriteLine($"  event created_at -> frame:      {created.Describe()}");
-        Console.WriteLine($"  (write round trip for context:  {roundTrip.Describe()})");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  server CPU: {cpu:F2} s over {wall:F2} s = {100 * cpu / wall:F0}% of one core (harness, clients included: {100 * harnessCpu / wall:F0}%)"));
-        DescribeServerWork(statsBefore, statsAfter, total);
+        var sendSeconds = fanout.Elapsed.TotalSeconds;
+        await fanout.ReportAsync(
+            string.Create(CultureInfo.InvariantCulture,
+                $"fanout   {settings.FanoutClients} clients on one task stream, {total} changes at a target {settings.Rate}/s, written via {(direct is null ? "the API" : "the event log directly")}"),
+            "changes", "change sent -> frame on client", "write round trip for context", roundTrip, sendSeconds);
 
         async Task SendAsync(int n, long started)
         {
