@@ -1,11 +1,12 @@
 using System.Collections;
-using System.Diagnostics;
 using System.Text;
 using AgentKanban.Contracts;
+using AgentKanban.Daemon.Git;
 using AgentKanban.Daemon.Tests.Infrastructure;
 using AgentKanban.IntegrationTests.ClaudeCode;
 using AgentKanban.IntegrationTests.FakeAnthropic;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentKanban.IntegrationTests.DaemonRealCli;
 
@@ -16,6 +17,16 @@ namespace AgentKanban.IntegrationTests.DaemonRealCli;
 /// </summary>
 public sealed class RealDaemonEnvironment : IAsyncDisposable
 {
+    private static readonly GitRunner Git = new(new GitRunnerOptions(), TimeProvider.System, NullLogger<GitRunner>.Instance);
+
+    private static readonly Dictionary<string, string?> GitIdentity = new()
+    {
+        ["GIT_AUTHOR_NAME"] = "Test",
+        ["GIT_AUTHOR_EMAIL"] = "test@example.invalid",
+        ["GIT_COMMITTER_NAME"] = "Test",
+        ["GIT_COMMITTER_EMAIL"] = "test@example.invalid",
+    };
+
     private readonly Dictionary<string, ScriptedAgent> _scripts = new(StringComparer.Ordinal);
     private readonly List<DaemonProcess> _daemons = [];
 
@@ -141,30 +152,10 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
     public async Task<(string Workspace, string Branch)> WorkspaceOfAsync(string taskId) =>
         await StoreReader.WorkspaceAsync(StateDir, taskId) ?? throw new InvalidOperationException($"no session with a workspace for task {taskId}");
 
-    /// <summary>Runs git and returns its standard output (fails the test on a non-zero exit).</summary>
-    public static async Task<string> GitAsync(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["GIT_AUTHOR_NAME"] = start.Environment["GIT_COMMITTER_NAME"] = "Test";
-        start.Environment["GIT_AUTHOR_EMAIL"] = start.Environment["GIT_COMMITTER_EMAIL"] = "test@example.invalid";
-        using var git = Process.Start(start)!;
-        var output = git.StandardOutput.ReadToEndAsync();
-        var errors = await git.StandardError.ReadToEndAsync();
-        await git.WaitForExitAsync();
-        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', arguments)} failed: {errors}");
-        return await output;
-    }
+    /// <summary>Runs git (a test identity) and returns its standard output; a non-zero exit throws.</summary>
+    public static async Task<string> GitAsync(string directory, params string[] arguments) =>
+        (await Git.RunAsync(new GitInvocation(directory, arguments) { Environment = GitIdentity }, TestContext.Current.CancellationToken))
+            .StandardOutput;
 
     public string Diagnostics()
     {
