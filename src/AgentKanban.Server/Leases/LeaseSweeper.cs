@@ -1,7 +1,6 @@
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Data;
 using AgentKanban.Server.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Server.Leases;
@@ -19,7 +18,8 @@ namespace AgentKanban.Server.Leases;
 /// starting on a shared PostgreSQL grants the same grace, which only delays the expiry of a dead machine's leases.)
 /// </para>
 /// </summary>
-public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<LeaseSweeper> logger) : BackgroundService
+public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<LeaseSweeper> logger)
+    : PeriodicJob(clock.TimeProvider, Interval)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
@@ -49,28 +49,9 @@ public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, Server
             .ExecAsync(ct), cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock.TimeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await SweepOnceAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    ServerLog.LeaseSweepFailed(logger, e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => SweepOnceAsync(cancellationToken);
+
+    protected override void ReportFailure(Exception exception) => ServerLog.LeaseSweepFailed(logger, exception);
 
     /// <summary>One pass; returns how many in-progress tasks went back to todo and how many todo leases were cleared.</summary>
     public async Task<(int Returned, int Cleared)> SweepOnceAsync(CancellationToken cancellationToken)

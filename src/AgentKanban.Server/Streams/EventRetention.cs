@@ -1,6 +1,5 @@
 using AgentKanban.Server.Data;
 using AgentKanban.Server.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Server.Streams;
@@ -11,34 +10,16 @@ namespace AgentKanban.Server.Streams;
 /// writer is never held for long). Nothing else is lost: tasks, activity and messages live in their own tables; a
 /// stream that resumes from a pruned position simply continues with the oldest event still kept.
 /// </summary>
-public sealed class EventRetention(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<EventRetention> logger) : BackgroundService
+public sealed class EventRetention(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<EventRetention> logger)
+    : PeriodicJob(clock.TimeProvider, Interval)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     private const int BatchSize = 5000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock.TimeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await PruneOnceAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    ServerLog.EventPruneFailed(logger, e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => PruneOnceAsync(cancellationToken);
+
+    protected override void ReportFailure(Exception exception) => ServerLog.EventPruneFailed(logger, exception);
 
     /// <summary>Deletes every event older than the retention; returns how many.</summary>
     public async Task<int> PruneOnceAsync(CancellationToken cancellationToken)
