@@ -14,10 +14,7 @@ find_chromium() {
 
 if ! BIN=$(find_chromium); then
   echo "Chromium not found; installing Debian's chromium package…" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  $SUDO apt-get install -y -qq chromium >&2
+  "$(dirname "$0")/apt-install.sh" chromium
   BIN=$(find_chromium)
 fi
 echo "$BIN"

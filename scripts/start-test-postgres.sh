@@ -19,10 +19,7 @@ find_pgbin() {
 
 if ! PGBIN=$(find_pgbin); then
   echo "PostgreSQL not found; installing Debian's postgresql package…" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  $SUDO apt-get install -y -qq postgresql >&2
+  "$(dirname "$0")/apt-install.sh" postgresql
   PGBIN=$(find_pgbin)
 fi
 
