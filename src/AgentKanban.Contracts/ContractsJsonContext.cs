@@ -46,6 +46,7 @@ namespace AgentKanban.Contracts;
 [JsonSerializable(typeof(RegisterMachineRequest))]
 [JsonSerializable(typeof(MachineRegistrationDto))]
 [JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HeartbeatAnswerDto))]
 [JsonSerializable(typeof(SessionDto))]
 [JsonSerializable(typeof(List<SessionDto>))]
 [JsonSerializable(typeof(OpenSessionRequest))]

@@ -19,4 +19,10 @@ public static class ErrorCodes
     public const string LeaseHeld = "lease_held";
     public const string PayloadTooLarge = "payload_too_large";
     public const string Internal = "internal_error";
+
+    /// <summary>
+    /// 503: the server runs but its database does not answer. Nothing was changed; retry. Leases are not lost to such an
+    /// outage: the server gives every held lease one full lease of grace once the database answers again.
+    /// </summary>
+    public const string StorageUnavailable = "storage_unavailable";
 }

@@ -41,3 +41,23 @@ public sealed record HeartbeatRequest
     public IReadOnlyList<RuntimeStatusDto>? Runtimes { get; init; }
     public IReadOnlyList<UsageWindowDto>? Usage { get; init; }
 }
+
+/// <summary>
+/// Answer of a heartbeat: the machine as stored, the server's lease length and clock, and every task lease the machine
+/// holds after this heartbeat renewed them (todo, in progress or in review). The daemon compares the leases with its own
+/// sessions: a lease without a session is given back, a session without its lease is stopped.
+/// </summary>
+public sealed record HeartbeatAnswerDto
+{
+    public required MachineDto Machine { get; init; }
+
+    /// <summary>How long a lease lives without a heartbeat; the daemon heartbeats at no more than a third of it.</summary>
+    public required long LeaseTtlMs { get; init; }
+
+    public required DateTimeOffset ServerTime { get; init; }
+
+    public IReadOnlyList<HeldLeaseDto> Leases { get; init; } = [];
+}
+
+/// <summary>One lease a machine holds: the task, the fencing epoch, the task's status and the session that claimed it.</summary>
+public sealed record HeldLeaseDto(string TaskId, long Epoch, string Status, DateTimeOffset ExpiresAt, string? ActiveSessionId);

@@ -106,5 +106,8 @@ public sealed record MessageRequest(string? Content);
 /// <summary><c>PUT /api/tasks/{id}/why</c> (machine): why the daemon is not running this task.</summary>
 public sealed record WhyRequest(string? Reason);
 
-/// <summary>Answer of <c>POST /api/tasks/{id}/lease</c>.</summary>
-public sealed record LeaseDto(string TaskId, string MachineId, long Epoch, DateTimeOffset ExpiresAt);
+/// <summary>
+/// Answer of <c>POST /api/tasks/{id}/lease</c>. <c>ttl_ms</c> is the server's lease length: the holder keeps the lease by
+/// heartbeating well within it.
+/// </summary>
+public sealed record LeaseDto(string TaskId, string MachineId, long Epoch, DateTimeOffset ExpiresAt, long TtlMs = 0);

@@ -105,17 +105,19 @@ public sealed partial class RunningDaemon
         var notes = new TaskNotesStore(database);
         var gate = new RuntimeGate(timeProvider);
         var claims = new SessionClaims();
+        var leases = new LeaseKeeper(context, timeProvider, loggerFactory.CreateLogger<LeaseKeeper>());
         var outbox = new OutboxDeliverer(outboxStore, sessions, api, timeProvider, loggerFactory.CreateLogger<OutboxDeliverer>());
         var endings = new SessionEndings(sessions, gate, outbox, timeProvider, loggerFactory.CreateLogger<SessionEndings>());
         var supervisor = new SessionSupervisor(sessions, endings, gate, outbox, api, launchers, context, timeProvider, loggerFactory.CreateLogger<SessionSupervisor>());
         var slots = new SlotReservations(supervisor, context.Options);
         var starter = new SessionStarter(sessions, endings, supervisor, workspaces, gate, api, context, claims, timeProvider, loggerFactory.CreateLogger<SessionStarter>());
         var cleaner = new SessionCleaner(sessions, workspaces, context, timeProvider, loggerFactory.CreateLogger<SessionCleaner>());
-        var continuer = new SessionContinuer(sessions, endings, starter, cleaner, supervisor, gate, slots, api, context, timeProvider, loggerFactory.CreateLogger<SessionContinuer>());
-        var dispatcher = new Dispatcher(api, sessions, outboxStore, outbox, notes, gate, slots, starter, context, timeProvider, loggerFactory.CreateLogger<Dispatcher>());
-        var watcher = new TaskWatcher(sessions, endings, supervisor, claims, api, context, timeProvider);
+        var continuer = new SessionContinuer(sessions, endings, starter, cleaner, supervisor, gate, slots, leases, api, context, timeProvider, loggerFactory.CreateLogger<SessionContinuer>());
+        var dispatcher = new Dispatcher(api, sessions, outboxStore, outbox, notes, gate, slots, starter, leases, context, timeProvider, loggerFactory.CreateLogger<Dispatcher>());
+        var watcher = new TaskWatcher(sessions, endings, supervisor, claims, outboxStore, outbox, leases, dispatcher.IsInFlight, api, context,
+            timeProvider, loggerFactory.CreateLogger<TaskWatcher>());
         var loop = new DaemonLoop(sessions, continuer, dispatcher, watcher, supervisor, claims, gate, context, timeProvider, loggerFactory.CreateLogger<DaemonLoop>());
-        var heartbeat = new Heartbeat(api, gate, context, timeProvider, loggerFactory.CreateLogger<Heartbeat>());
+        var heartbeat = new Heartbeat(api, gate, leases, context, timeProvider, loggerFactory.CreateLogger<Heartbeat>());
         var feed = new WorkFeed(streamApi, watcher, context, timeProvider, loggerFactory.CreateLogger<WorkFeed>());
 
         // Wake-ups: a changed pause or breaker is reported at once and re-plans the loop; a finished run or
@@ -126,7 +128,9 @@ public sealed partial class RunningDaemon
         dispatcher.PreparationEnded += loop.Wake;
         feed.Pushed += loop.WorkPushed;
 
-        return new RunningDaemon(context, database, loggerFactory, timeProvider)
+        // Leases: every heartbeat answer is reconciled with the store; a fence stops every agent at once; a confirmation
+        // after a fence lets the stopped sessions continue.
+        var daemon = new RunningDaemon(context, database, loggerFactory, timeProvider)
         {
             Sessions = sessions,
             Outbox = outboxStore,
@@ -138,9 +142,14 @@ public sealed partial class RunningDaemon
             Heartbeat = heartbeat,
             Feed = feed,
             Dispatcher = dispatcher,
+            Leases = leases,
             Pauses = new PauseStore(database),
             Breakers = new BreakerStore(database),
         };
+        heartbeat.Answered += answer => daemon.RunInBackground(token => watcher.ReconcileLeasesAsync(answer, token));
+        leases.LeasesUnconfirmed += grace => supervisor.FenceAll(grace);
+        leases.LeasesConfirmedAgain += loop.RetryNow;
+        return daemon;
     }
 
     private static async Task<MachineIdentity> RegisterWithRetryAsync(

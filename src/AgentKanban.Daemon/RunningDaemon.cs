@@ -50,6 +50,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
     public required Heartbeat Heartbeat { get; init; }
     public required WorkFeed Feed { get; init; }
     public required Dispatcher Dispatcher { get; init; }
+    public required LeaseKeeper Leases { get; init; }
 
     /// <summary>Completes when the daemon has stopped.</summary>
     public Task WaitForExitAsync() => _exited.Task;
@@ -99,12 +100,42 @@ public sealed partial class RunningDaemon : IAsyncDisposable
         await Heartbeat.SendAsync(cancellationToken);
         _backgroundTasks.Add(Task.Run(() => Deliverer.RunAsync(_background.Token), CancellationToken.None));
         _backgroundTasks.Add(Task.Run(() => Heartbeat.RunAsync(_background.Token), CancellationToken.None));
+        _backgroundTasks.Add(Task.Run(() => Leases.RunAsync(_background.Token), CancellationToken.None));
         if (Context.Options.UseEventStream)
         {
             _backgroundTasks.Add(Task.Run(() => Feed.RunAsync(_background.Token), CancellationToken.None));
         }
 
         _loopTask = Task.Run(() => Loop.RunAsync(_stopTakingWork.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs a short piece of background work (a heartbeat's lease reconciliation) on the daemon's background token, so
+    /// shutdown stops it; failures are logged by the work itself.
+    /// </summary>
+    internal void RunInBackground(Func<CancellationToken, Task> work)
+    {
+        var token = _background.Token;
+        if (token.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await work(token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Stopping.
+            }
+            catch (Exception e) when (e is ServerClient.ServerApiException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                DaemonLog.LoopFailed(_logger, e);
+            }
+        }, CancellationToken.None);
     }
 
     private async Task ShutdownAsync()

@@ -17,8 +17,11 @@ internal static partial class ServerLog
     [LoggerMessage(1004, LogLevel.Information, "Lease sweep: {Returned} in-progress task(s) returned to todo, {Cleared} todo lease(s) cleared")]
     public static partial void LeasesSwept(ILogger logger, int returned, int cleared);
 
-    [LoggerMessage(1007, LogLevel.Information, "Start-up grace: {Count} lease(s) extended by {Ttl} so their machines can heartbeat again after the outage")]
-    public static partial void LeasesGivenStartupGrace(ILogger logger, int count, TimeSpan ttl);
+    [LoggerMessage(1007, LogLevel.Information, "Lease grace ({Why}): {Count} lease(s) extended by {Ttl} so their machines can heartbeat again")]
+    public static partial void LeasesGivenGrace(ILogger logger, string why, int count, TimeSpan ttl);
+
+    [LoggerMessage(1050, LogLevel.Warning, "Database not answering on {Method} {Path}: {Error}; answered 503")]
+    public static partial void StorageUnavailable(ILogger logger, string method, string path, string error);
 
     [LoggerMessage(1005, LogLevel.Warning, "Lease sweep failed; retrying at the next tick")]
     public static partial void LeaseSweepFailed(ILogger logger, Exception exception);

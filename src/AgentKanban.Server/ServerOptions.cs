@@ -13,8 +13,14 @@ public sealed record ServerOptions
 
     public string Urls { get; init; } = DefaultUrls;
 
-    /// <summary>How long a dispatch lease lives without a heartbeat from its machine.</summary>
+    /// <summary>How long a dispatch lease lives without a heartbeat from its machine (<c>ak server --lease-ttl</c>).</summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often expired leases are taken back: a quarter of the lease (at most every 5 s, at least every 250 ms), so a
+    /// dead machine's task is free again within about one and a quarter leases.
+    /// </summary>
+    public TimeSpan LeaseSweepInterval => TimeSpan.FromTicks(Math.Clamp(LeaseTtl.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromSeconds(5).Ticks));
 
     /// <summary>How many live agent events the server keeps per session for late joiners (older ones are pruned on insert).</summary>
     public int AgentEventsPerSession { get; init; } = 1000;

@@ -28,10 +28,13 @@ public static class ServerCommands
         var data = CommonOptions.Optional("--data", "Data directory (SQLite file, admin token); default: $XDG_DATA_HOME/agent-kanban", "DIR");
         var db = CommonOptions.Optional("--db", "PostgreSQL connection string (default: SQLite in DIR)", "CONNECTION_STRING");
         var urls = CommonOptions.Optional("--urls", $"Address to listen on (default: http://127.0.0.1:{DefaultPort})", "URL");
+        var leaseTtl = LeaseTtlOption();
         command.Add(data);
         command.Add(db);
         command.Add(urls);
-        parser.Bind(command, r => new RunServer(r.GetValue(data), r.GetValue(db), r.GetValue(urls) ?? $"http://127.0.0.1:{DefaultPort}"));
+        command.Add(leaseTtl);
+        parser.Bind(command, r => new RunServer(r.GetValue(data), r.GetValue(db), r.GetValue(urls) ?? $"http://127.0.0.1:{DefaultPort}",
+            ParseLeaseTtl(r.GetValue(leaseTtl))));
         return command;
     }
 
@@ -56,29 +59,55 @@ public static class ServerCommands
                 result.AddError($"--port: {value} is not a port number (0-65535).");
             }
         });
+        var leaseTtl = LeaseTtlOption();
         command.Add(data);
         command.Add(port);
-        parser.Bind(command, r => new RunUp(r.GetValue(data), r.GetValue(port), CommonOptions.Output(r, parser.Output)));
+        command.Add(leaseTtl);
+        parser.Bind(command, r => new RunUp(r.GetValue(data), r.GetValue(port), CommonOptions.Output(r, parser.Output), ParseLeaseTtl(r.GetValue(leaseTtl))));
         return command;
     }
+
+    private static Option<string?> LeaseTtlOption() => CommonOptions.Optional("--lease-ttl",
+        "How long a dispatch lease lives without a heartbeat from its machine (6s, 90s, 5m; default 5m). Daemons renew at a " +
+        "third of it and stop their agents when they cannot renew, so a shorter lease hands a dead machine's work on sooner", "DURATION");
+
+    private static TimeSpan? ParseLeaseTtl(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Durations.TryParse(text, out var ttl) || ttl is null)
+        {
+            throw new UsageException($"--lease-ttl: '{text}' is not a duration (e.g. 6s, 5m)");
+        }
+
+        return ttl < MinimumLeaseTtl
+            ? throw new UsageException($"--lease-ttl: {text} is too short; the shortest lease is {MinimumLeaseTtl.TotalSeconds:0} s")
+            : ttl;
+    }
+
+    /// <summary>Below this, a heartbeat every third of the lease would not survive one slow request.</summary>
+    public static readonly TimeSpan MinimumLeaseTtl = TimeSpan.FromSeconds(3);
 }
 
-public sealed record RunServer(string? DataDir, string? ConnectionString, string Urls) : ICliRun
+public sealed record RunServer(string? DataDir, string? ConnectionString, string Urls, TimeSpan? LeaseTtl = null) : ICliRun
 {
     public Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var dataDir = Path.GetFullPath(DataDir ?? ConfigPaths.DataDirectory(context.Env));
-        return ServerLauncher.RunServerAsync(dataDir, ConnectionString, Urls, cancellationToken);
+        return ServerLauncher.RunServerAsync(dataDir, ConnectionString, Urls, LeaseTtl, cancellationToken);
     }
 }
 
-public sealed record RunUp(string? DataDir, int Port, OutputFormat Output) : ICliRun
+public sealed record RunUp(string? DataDir, int Port, OutputFormat Output, TimeSpan? LeaseTtl = null) : ICliRun
 {
     public Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var dataDir = Path.GetFullPath(DataDir ?? ConfigPaths.DataDirectory(context.Env));
-        return ServerLauncher.RunUpAsync(context, dataDir, Port, Output, cancellationToken);
+        return ServerLauncher.RunUpAsync(context, dataDir, Port, Output, LeaseTtl, cancellationToken);
     }
 }

@@ -10,19 +10,22 @@ namespace AgentKanban.Cli.Hosting;
 /// </summary>
 internal static class ServerLauncher
 {
+    private static ServerOptions WithLeaseTtl(ServerOptions options, TimeSpan? leaseTtl) =>
+        leaseTtl is { } ttl ? options with { LeaseTtl = ttl } : options;
+
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    public static async Task<int> RunServerAsync(string dataDir, string? connectionString, string urls, CancellationToken ct)
+    public static async Task<int> RunServerAsync(string dataDir, string? connectionString, string urls, TimeSpan? leaseTtl, CancellationToken ct)
     {
         EnsureDataDir(dataDir);
-        var options = new ServerOptions { DataDir = dataDir, ConnectionString = connectionString, Urls = urls };
+        var options = WithLeaseTtl(new ServerOptions { DataDir = dataDir, ConnectionString = connectionString, Urls = urls }, leaseTtl);
         return await ServerHost.RunAsync(options, ct);
     }
 
-    public static async Task<int> RunUpAsync(CliContext context, string dataDir, int port, OutputFormat output, CancellationToken ct)
+    public static async Task<int> RunUpAsync(CliContext context, string dataDir, int port, OutputFormat output, TimeSpan? leaseTtl, CancellationToken ct)
     {
         EnsureDataDir(dataDir);
-        var options = new ServerOptions { DataDir = dataDir, Urls = $"http://127.0.0.1:{port}", PrintAdminToken = false };
+        var options = WithLeaseTtl(new ServerOptions { DataDir = dataDir, Urls = $"http://127.0.0.1:{port}", PrintAdminToken = false }, leaseTtl);
         await using var app = ServerHost.Build(options);
         await app.StartAsync(ct);
         try

@@ -27,6 +27,11 @@ public enum RunStop
     Shutdown,
     /// <summary>The task was cancelled or taken away while the agent ran.</summary>
     TaskGone,
+    /// <summary>
+    /// The daemon could not keep (or lost) the task's lease — no heartbeat confirmed in time, or the lease went to
+    /// another epoch — and stopped the agent before the task could be given to someone else.
+    /// </summary>
+    LeaseLost,
 }
 
 /// <summary>What the server says about the session's task after the run ended.</summary>

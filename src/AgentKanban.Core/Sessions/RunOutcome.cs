@@ -35,6 +35,13 @@ public static class RunOutcome
             return new(SessionTrigger.EndedInReview, "agent requested review", false);
         }
 
+        if (facts.Stop == RunStop.LeaseLost)
+        {
+            // Not a failure of the agent: the session stays active and continues once the server confirms the task is
+            // still this machine's (taking the lease again if it lapsed); a task gone to someone else ended it above.
+            return new(SessionTrigger.Interrupted, "stopped: this machine could not keep the task's lease", false);
+        }
+
         if (facts.Task == TaskView.Unknown)
         {
             // Without the server's answer we cannot tell a finished task from an abandoned one: wait and ask again.

@@ -17,6 +17,8 @@ public static class SessionTransitions
     private static readonly (SessionState From, SessionTrigger Trigger, SessionState To)[] Table =
     [
         (SessionState.Preparing, SessionTrigger.Launch, SessionState.Active),
+        // The runtime was paused (a rate limit) before the agent could start: the session waits for the window.
+        (SessionState.Preparing, SessionTrigger.EndedRateLimited, SessionState.RateLimited),
         (SessionState.Preparing, SessionTrigger.FailedTransient, SessionState.Suspended),
         (SessionState.Preparing, SessionTrigger.FailedTerminal, SessionState.Completing),
         (SessionState.Preparing, SessionTrigger.TaskGone, SessionState.Completing),

@@ -6,21 +6,23 @@ namespace AgentKanban.Daemon.Infrastructure;
 
 /// <summary>
 /// Finds and kills agent processes a previous daemon left behind (a daemon killed with SIGKILL cannot take its
-/// children along). An agent is recognised by <c>AK_SESSION_ID=&lt;id&gt;</c> in its environment, read from
-/// <c>/proc</c>, so a recycled pid is never mistaken for one; its whole process group is stopped
-/// (SIGTERM, a short grace, SIGKILL). Without this, a session resumed after a restart could run twice.
+/// children along). An agent is recognised by <c>AK_SESSION_ID</c> in its environment, read from <c>/proc</c>, so a
+/// recycled pid is never mistaken for one; its whole process group is stopped (SIGTERM, a short grace, SIGKILL).
+/// Without this, a session resumed after a restart could run twice. The variable holds the server's session id, which is
+/// the local id, or <c>&lt;local id&gt;-e&lt;epoch&gt;</c> after a lapsed lease was taken again; every form is matched to
+/// its local session, so an agent started under an earlier lease is found as well as one started under the current.
 /// </summary>
 public static partial class StrayProcesses
 {
     private const int SigTerm = 15;
     private const int SigKill = 9;
 
-    /// <summary>Every process whose environment names one of <paramref name="serverSessionIds"/>, keyed by that id.</summary>
-    public static IReadOnlyDictionary<string, List<int>> Find(IReadOnlySet<string> serverSessionIds)
+    /// <summary>Every agent process of one of the sessions <paramref name="localSessionIds"/>, keyed by the local id.</summary>
+    public static IReadOnlyDictionary<string, List<int>> Find(IReadOnlySet<string> localSessionIds)
     {
-        ArgumentNullException.ThrowIfNull(serverSessionIds);
+        ArgumentNullException.ThrowIfNull(localSessionIds);
         var found = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        if (serverSessionIds.Count == 0 || !Directory.Exists("/proc"))
+        if (localSessionIds.Count == 0 || !Directory.Exists("/proc"))
         {
             return found;
         }
@@ -33,8 +35,8 @@ public static partial class StrayProcesses
                 continue;
             }
 
-            var id = SessionIdOf(pid);
-            if (id is not null && serverSessionIds.Contains(id))
+            var id = LocalSessionOf(SessionIdOf(pid), localSessionIds);
+            if (id is not null)
             {
                 if (!found.TryGetValue(id, out var list))
                 {
@@ -69,6 +71,29 @@ public static partial class StrayProcesses
     }
 
     private static bool Alive(int target) => Kill(target, 0) == 0;
+
+    /// <summary>The local session a server session id belongs to (<c>id</c> or <c>id-eN</c>), when it is one of <paramref name="localIds"/>.</summary>
+    internal static string? LocalSessionOf(string? serverSessionId, IReadOnlySet<string> localIds)
+    {
+        if (serverSessionId is null)
+        {
+            return null;
+        }
+
+        if (localIds.Contains(serverSessionId))
+        {
+            return serverSessionId;
+        }
+
+        var mark = serverSessionId.LastIndexOf("-e", StringComparison.Ordinal);
+        if (mark <= 0 || mark + 2 >= serverSessionId.Length || serverSessionId.AsSpan(mark + 2).ContainsAnyExceptInRange('0', '9'))
+        {
+            return null;
+        }
+
+        var local = serverSessionId[..mark];
+        return localIds.Contains(local) ? local : null;
+    }
 
     /// <summary>The <c>AK_SESSION_ID</c> in the process's environment, or null (not ours, gone, or not readable).</summary>
     private static string? SessionIdOf(int pid)

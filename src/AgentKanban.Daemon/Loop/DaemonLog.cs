@@ -122,4 +122,22 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 4705, Level = LogLevel.Error, Message = "Daemon loop failed; retrying")]
     public static partial void LoopFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 4850, Level = LogLevel.Warning, Message = "No heartbeat confirmed for {Unconfirmed} (lease {Ttl}): stopping every agent before the server could give their tasks to another machine; no agent starts until the server confirms this machine's leases again")]
+    public static partial void LeasesUnconfirmed(ILogger logger, TimeSpan unconfirmed, TimeSpan ttl);
+
+    [LoggerMessage(EventId = 4851, Level = LogLevel.Information, Message = "The server confirmed this machine's leases again; stopped sessions continue where their tasks are still theirs")]
+    public static partial void LeasesConfirmedAgain(ILogger logger);
+
+    [LoggerMessage(EventId = 4852, Level = LogLevel.Warning, Message = "Lease of task {TaskId} lost (session {SessionId}): {Reason}; stopping its agent")]
+    public static partial void LeaseLost(ILogger logger, string taskId, string sessionId, string reason);
+
+    [LoggerMessage(EventId = 4853, Level = LogLevel.Information, Message = "This machine holds the lease of task {TaskId} (epoch {Epoch}, {Status}) without a session for it: giving it back")]
+    public static partial void OrphanLease(ILogger logger, string taskId, long epoch, string status);
+
+    [LoggerMessage(EventId = 4854, Level = LogLevel.Information, Message = "Restored the claim on task {TaskId} for session {SessionId} under its new lease (epoch {Epoch})")]
+    public static partial void ClaimRestored(ILogger logger, string taskId, string sessionId, long epoch);
+
+    [LoggerMessage(EventId = 4855, Level = LogLevel.Warning, Message = "Reconciling leases with the heartbeat answer failed: {Error}")]
+    public static partial void LeaseReconcileFailed(ILogger logger, string error);
 }

@@ -40,6 +40,14 @@ public sealed class DaemonLoop(
     /// <summary>Run a pass now (a push arrived, a run ended, a pause changed).</summary>
     public void Wake() => _wake.Set();
 
+    /// <summary>Retry every session now, including those told to wait before trying again (the leases are confirmed again).</summary>
+    public void RetryNow()
+    {
+        _notBefore.Clear();
+        _pushed = true;
+        _wake.Set();
+    }
+
     /// <summary>New work may be waiting (a push): the next pass dispatches even if the poll timer has not run out.</summary>
     public void WorkPushed()
     {
@@ -253,15 +261,15 @@ public sealed class DaemonLoop(
     private async Task<int> KillStraysAsync(IReadOnlyList<SessionRecord> open, CancellationToken cancellationToken)
     {
         var ids = open.Where(s => s.State is SessionState.Active or SessionState.Preparing or SessionState.Completing)
-            .Select(s => s.ServerSessionId).ToHashSet(StringComparer.Ordinal);
+            .Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var found = StrayProcesses.Find(ids);
         var killed = 0;
-        foreach (var (serverSessionId, pids) in found)
+        foreach (var (sessionId, pids) in found)
         {
             killed += await StrayProcesses.KillAsync(pids, context.Options.StopGracePeriod, timeProvider, cancellationToken);
             foreach (var pid in pids)
             {
-                DaemonLog.StrayKilled(logger, pid, serverSessionId);
+                DaemonLog.StrayKilled(logger, pid, sessionId);
             }
         }
 

@@ -25,6 +25,7 @@ public sealed class Dispatcher(
     RuntimeGate gate,
     SlotReservations slots,
     SessionStarter starter,
+    LeaseKeeper leases,
     DaemonContext context,
     TimeProvider timeProvider,
     ILogger<Dispatcher> logger)
@@ -39,8 +40,17 @@ public sealed class Dispatcher(
 
     public int InFlight => _inFlight.Count;
 
+    /// <summary>A dispatch of this task is under way (leased or about to be, its session maybe not stored yet).</summary>
+    public bool IsInFlight(string taskId) => _inFlight.ContainsKey(taskId);
+
     public async Task<DispatchPass> RunPassAsync(CancellationToken stopping)
     {
+        if (!leases.MayRun)
+        {
+            // Self-fenced: the server has not confirmed this machine's leases lately, so nothing new starts here.
+            return default;
+        }
+
         var tasks = await api.ListTasksAsync("status=todo", stopping);
         var agents = await AgentsAsync(tasks, stopping);
         var held = await sessions.OpenTaskIdsAsync(stopping);

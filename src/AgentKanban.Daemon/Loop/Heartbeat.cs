@@ -8,19 +8,25 @@ using Microsoft.Extensions.Logging;
 namespace AgentKanban.Daemon.Loop;
 
 /// <summary>
-/// Tells the server every 30 s (and at once after a pause or breaker change) that this machine lives — which keeps
-/// its task leases — and how each runtime stands: ready, limited (with the reset time of its pause or circuit),
-/// missing, or unhealthy (installed but not supported by this daemon).
+/// Tells the server that this machine lives — which renews its task leases — and how each runtime stands: ready,
+/// limited (with the reset time of its pause or circuit), missing, or unhealthy (installed but not supported by this
+/// daemon). Sent every third of the server's lease at most (<see cref="LeaseKeeper.HeartbeatInterval"/>), at once after a
+/// pause or breaker change, and sooner again after a failure. Each confirmed answer goes to the <see cref="LeaseKeeper"/>
+/// (self-fencing) and to <see cref="Answered"/> (the lease reconciliation).
 /// </summary>
 public sealed class Heartbeat(
     BoardApiClient api,
     RuntimeGate gate,
+    LeaseKeeper leases,
     DaemonContext context,
     TimeProvider timeProvider,
     ILogger<Heartbeat> logger)
 {
     private readonly WakeSignal _wake = new();
     private bool _failing;
+
+    /// <summary>The server renewed this machine's leases and listed them.</summary>
+    public event Action<HeartbeatAnswerDto>? Answered;
 
     /// <summary>Send one now (a runtime's state changed).</summary>
     public void Wake() => _wake.Set();
@@ -32,7 +38,7 @@ public sealed class Heartbeat(
             await SendAsync(cancellationToken);
             try
             {
-                await _wake.WaitAsync(_failing ? TimeSpan.FromSeconds(5) : context.Options.HeartbeatInterval, timeProvider, cancellationToken);
+                await _wake.WaitAsync(_failing ? leases.RetryInterval : leases.HeartbeatInterval, timeProvider, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -43,26 +49,49 @@ public sealed class Heartbeat(
 
     public async Task<bool> SendAsync(CancellationToken cancellationToken)
     {
+        var sentAt = timeProvider.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(leases.RequestTimeout);
         try
         {
-            await api.HeartbeatAsync(context.MachineId, new HeartbeatRequest
+            var answer = await api.HeartbeatAsync(context.MachineId, new HeartbeatRequest
             {
                 Version = typeof(Heartbeat).Assembly.GetName().Version?.ToString(3),
                 Runtimes = Runtimes(),
-            }, cancellationToken);
+            }, timeout.Token);
             _failing = false;
+            leases.Confirmed(sentAt, answer.LeaseTtlMs > 0 ? TimeSpan.FromMilliseconds(answer.LeaseTtlMs) : null);
+            Answered?.Invoke(answer);
             return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Failed($"no answer within {leases.RequestTimeout.TotalSeconds:0.#} s");
+            return false;
+        }
+        catch (ServerApiException e) when (e.Code == ErrorCodes.StorageUnavailable)
+        {
+            // The server lives but its database does not: it cannot take a lease back either, and grants a full lease of
+            // grace once the database answers. The agents carry on.
+            leases.Confirmed(sentAt, null);
+            Failed(e.Message);
+            return false;
         }
         catch (ServerApiException e)
         {
-            if (!_failing)
-            {
-                DaemonLog.HeartbeatFailed(logger, e.Message);
-            }
-
-            _failing = true;
+            Failed(e.Message);
             return false;
         }
+    }
+
+    private void Failed(string reason)
+    {
+        if (!_failing)
+        {
+            DaemonLog.HeartbeatFailed(logger, reason);
+        }
+
+        _failing = true;
     }
 
     public IReadOnlyList<RuntimeStatusDto> Runtimes()

@@ -34,6 +34,9 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
 
     public bool ResultIsError { get; set; }
 
+    /// <summary>The SIGTERM → SIGKILL grace of a requested stop, when shorter than the usual one (a lost lease).</summary>
+    public TimeSpan? StopGrace { get; set; }
+
     /// <summary>Shutdown asked this agent to stop once its current tool call is done.</summary>
     public bool DrainRequested { get; set; }
 

@@ -37,6 +37,7 @@ public sealed class SessionContinuer(
     SessionSupervisor supervisor,
     RuntimeGate gate,
     SlotReservations slots,
+    LeaseKeeper leases,
     BoardApiClient api,
     DaemonContext context,
     TimeProvider timeProvider,
@@ -46,6 +47,12 @@ public sealed class SessionContinuer(
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(claim);
+        if (!leases.MayRun && session.State is not SessionState.Completing)
+        {
+            // Self-fenced (or not yet confirmed): no agent starts until the server confirms this machine's leases.
+            return ContinueOutcome.Later;
+        }
+
         try
         {
             return session.State switch
@@ -161,8 +168,12 @@ public sealed class SessionContinuer(
                 await store.UpdateAsync(session.Id, s => s with { ResumeAfter = null, DecidedAt = null }, null, stopping);
                 return ContinueOutcome.KeptInReview;
             case TaskStanding.Reclaimable:
+                // The lease lapsed while this session waited (daemon down, a long rate-limit window, a rejection nobody
+                // could take): take it again under a new identity, restore the claim, and go on with the same conversation.
                 session = await starter.RenewLeaseAsync(session, stopping);
-                prompt = session.NextPrompt ?? Prompts.RestartResume;
+                prompt = session.State == SessionState.InReview
+                    ? Prompts.Rejected(check.LatestRejection())
+                    : session.NextPrompt ?? Prompts.RestartResume;
                 break;
             default:
                 if (check.Task?.Status == "todo")
@@ -171,7 +182,7 @@ public sealed class SessionContinuer(
                 }
 
                 prompt = session.State == SessionState.InReview
-                    ? Prompts.Rejected(check.Task?.Activity?.LastOrDefault(a => a.Action == "rejected")?.Detail)
+                    ? Prompts.Rejected(check.LatestRejection())
                     : session.NextPrompt ?? Prompts.RestartResume;
                 break;
         }
@@ -227,8 +238,8 @@ public sealed class SessionContinuer(
             return;
         }
 
-        var found = StrayProcesses.Find(new HashSet<string>(StringComparer.Ordinal) { session.ServerSessionId });
-        if (found.TryGetValue(session.ServerSessionId, out var pids) && pids.Count > 0)
+        var found = StrayProcesses.Find(new HashSet<string>(StringComparer.Ordinal) { session.Id });
+        if (found.TryGetValue(session.Id, out var pids) && pids.Count > 0)
         {
             await StrayProcesses.KillAsync(pids, context.Options.StopGracePeriod, timeProvider, cancellationToken);
             foreach (var pid in pids)

@@ -113,6 +113,16 @@ public sealed class SessionStarter(
             return;
         }
 
+        // The runtime may have been paused while this session was prepared (another session hit the limit, or the daemon
+        // restarted inside a window): launching now would only hit the limit. It waits for the window instead.
+        if (gate.ActivePause(session.Runtime) is not null)
+        {
+            await endings.ApplyAsync(session, SessionState.Preparing,
+                new RunVerdict(SessionTrigger.EndedRateLimited, $"runtime {session.Runtime} paused by a rate limit before the agent started", false),
+                TaskView.Unclaimed, CancellationToken.None);
+            return;
+        }
+
         var ready = session;
         var launched = await store.TransitionAsync(session.Id, SessionState.Preparing, SessionTrigger.Launch,
             s => SessionSupervisor.PrepareLaunch(s) with { LastReason = null, Workspace = ready.Workspace, Branch = ready.Branch },
@@ -150,8 +160,39 @@ public sealed class SessionStarter(
     /// <summary>
     /// The task is todo again (never claimed, or the lease lapsed): lease it again. Same epoch → nothing changes;
     /// a new epoch → the session moves to it under a new server session (the old one is closed through the outbox).
+    /// When an agent already ran for the session (it may have claimed the task), the claim is restored under the
+    /// session's current identity, so the agent carries on as if nothing happened — its `ak task review` is accepted —
+    /// without claiming again (claiming again would be accepted too: a claim is idempotent for its session).
     /// </summary>
     public async Task<SessionRecord> RenewLeaseAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        session = await TakeLeaseAgainAsync(session, cancellationToken);
+        return session.Launches > 0 ? await RestoreClaimAsync(session, cancellationToken) : session;
+    }
+
+    private async Task<SessionRecord> RestoreClaimAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        session = await EnsureServerSessionAsync(session, cancellationToken);
+        var bearer = SessionToken.Create(session.ServerSessionId, api.Audience, session.PrivateKey, timeProvider.GetUtcNow());
+        try
+        {
+            await api.ClaimAsSessionAsync(session.TaskId, bearer, cancellationToken);
+        }
+        catch (ServerApiException e) when (e.IsTransient)
+        {
+            throw new PrepareException(PrepareFailure.Transient, "cannot restore the claim: " + e.Message, e);
+        }
+        catch (ServerApiException e)
+        {
+            // Reassigned, cancelled, or leased again by someone else between the lease and the claim.
+            throw new PrepareException(PrepareFailure.Gone, "the claim could not be restored: " + e.Message, e);
+        }
+
+        DaemonLog.ClaimRestored(logger, session.TaskId, session.Id, session.Epoch);
+        return session;
+    }
+
+    private async Task<SessionRecord> TakeLeaseAgainAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         LeaseDto lease;

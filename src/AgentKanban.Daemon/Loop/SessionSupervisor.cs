@@ -82,13 +82,33 @@ public sealed partial class SessionSupervisor(
         }, CancellationToken.None);
     }
 
-    /// <summary>Asks a running agent to stop (task gone, shutdown); the run then ends and is classified with that reason.</summary>
-    public void RequestStop(string sessionId, RunStop reason)
+    /// <summary>
+    /// Asks a running agent to stop (task gone, lease lost, shutdown); the run then ends and is classified with that
+    /// reason. <paramref name="grace"/> shortens the SIGTERM → SIGKILL grace (a lost lease must not wait long).
+    /// </summary>
+    public void RequestStop(string sessionId, RunStop reason, TimeSpan? grace = null)
     {
         if (_running.TryGetValue(sessionId, out var run))
         {
-            Stop(run, reason);
+            Stop(run, reason, grace);
         }
+    }
+
+    /// <summary>
+    /// Self-fencing: no heartbeat was confirmed in time, so every agent stops now, with <paramref name="grace"/> between
+    /// SIGTERM and SIGKILL of its process group — even one already draining after a tool call. Their sessions stay
+    /// active and continue once the server confirms their tasks are still this machine's.
+    /// </summary>
+    public int FenceAll(TimeSpan grace)
+    {
+        var count = 0;
+        foreach (var run in _running.Values)
+        {
+            Stop(run, RunStop.LeaseLost, grace);
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -153,13 +173,15 @@ public sealed partial class SessionSupervisor(
         }
     }
 
-    private void Stop(RunningAgent run, RunStop reason)
+    private void Stop(RunningAgent run, RunStop reason, TimeSpan? grace = null)
     {
-        if (!run.TrySetStop(reason))
+        // The first reason classifies the run; a lease that is lost still cuts a slower stop already under way short.
+        if (!run.TrySetStop(reason) && reason != RunStop.LeaseLost)
         {
             return;
         }
 
+        run.StopGrace = grace;
         DaemonLog.Stopping(logger, run.Session.Id, reason.ToString());
         if (run.Process is { } process)
         {
@@ -171,7 +193,7 @@ public sealed partial class SessionSupervisor(
     {
         try
         {
-            await process.StopAsync(context.Options.StopGracePeriod, CancellationToken.None);
+            await process.StopAsync(run.StopGrace ?? context.Options.StopGracePeriod, CancellationToken.None);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException)
         {

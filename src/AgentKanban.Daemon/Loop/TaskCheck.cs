@@ -1,5 +1,6 @@
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 
@@ -42,6 +43,9 @@ public sealed record TaskCheck(TaskStanding Standing, TaskDto? Task, string Reas
 
         return activity.Any(a => a.Action == "review_requested" && a.SessionId == serverSessionId && a.CreatedAt > since);
     }
+
+    /// <summary>The reviewer's reason of the task's latest rejection, if it has one.</summary>
+    public string? LatestRejection() => Task?.Activity?.LastOrDefault(a => a.Action == TaskAction.Reject.ToActivity())?.Detail;
 
     /// <summary>Tolerance between this machine's clock and the server's when comparing run starts with activity times.</summary>
     public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(2);

@@ -70,29 +70,41 @@ public static class Reports
     public static Report Release(SessionRecord session, string reason)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return new(
-            ReleaseKind,
-            $"release:{session.Id}:{session.Epoch}",
-            "POST",
-            $"api/tasks/{Escape(session.TaskId)}/release",
-            JsonSerializer.Serialize(new TransitionRequest(Reason: reason, Epoch: session.Epoch), Json.TransitionRequest),
-            session.Id,
-            session.TaskId);
+        return Release(session.Id, session.TaskId, session.Epoch, reason, $"release:{session.Id}:{session.Epoch}");
     }
+
+    /// <summary>Releases a task this machine holds the lease of but has no session for (a lost ending), fenced by that lease's epoch.</summary>
+    public static Report ReleaseOrphan(string taskId, long epoch, string reason) =>
+        Release(null, taskId, epoch, reason, $"release:task:{taskId}:{epoch}");
 
     /// <summary>Gives back the lease of a task that was never claimed, so another attempt (or machine) may take it.</summary>
     public static Report ReturnLease(SessionRecord session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return new(
-            LeaseReturnKind,
-            $"lease-return:{session.Id}:{session.Epoch}",
-            "DELETE",
-            $"api/tasks/{Escape(session.TaskId)}/lease?epoch={session.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-            null,
-            session.Id,
-            session.TaskId);
+        return ReturnLease(session.Id, session.TaskId, session.Epoch, $"lease-return:{session.Id}:{session.Epoch}");
     }
+
+    /// <summary>Gives back a todo task's lease this machine holds without a session for it, fenced by that lease's epoch.</summary>
+    public static Report ReturnOrphanLease(string taskId, long epoch) =>
+        ReturnLease(null, taskId, epoch, $"lease-return:task:{taskId}:{epoch}");
+
+    private static Report Release(string? sessionId, string taskId, long epoch, string reason, string key) => new(
+        ReleaseKind,
+        key,
+        "POST",
+        $"api/tasks/{Escape(taskId)}/release",
+        JsonSerializer.Serialize(new TransitionRequest(Reason: reason, Epoch: epoch), Json.TransitionRequest),
+        sessionId,
+        taskId);
+
+    private static Report ReturnLease(string? sessionId, string taskId, long epoch, string key) => new(
+        LeaseReturnKind,
+        key,
+        "DELETE",
+        $"api/tasks/{Escape(taskId)}/lease?epoch={epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        null,
+        sessionId,
+        taskId);
 
     /// <summary>Closes the server's record of a session; its tokens are refused from then on.</summary>
     public static Report CloseSession(string localSessionId, string serverSessionId) => new(

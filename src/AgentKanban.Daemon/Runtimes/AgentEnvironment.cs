@@ -45,7 +45,9 @@ public static class AgentEnvironment
         }
 
         env[ServerVariable] = server;
-        env[SessionIdVariable] = session.Id;
+        // The server's id of the session: after a lapsed lease was taken again it is a new one (with a new epoch), and
+        // the agent's `ak` calls must be signed as that session or the server refuses them.
+        env[SessionIdVariable] = session.ServerSessionId;
         env[SessionKeyVariable] = session.PrivateKey;
         env[TaskIdVariable] = session.TaskId;
         env[EpochVariable] = session.Epoch.ToString(CultureInfo.InvariantCulture);

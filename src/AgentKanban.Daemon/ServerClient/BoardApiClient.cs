@@ -44,8 +44,8 @@ public sealed class BoardApiClient
     public Task<MachineRegistrationDto> RegisterMachineAsync(RegisterMachineRequest request, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "api/machines", request, Json.RegisterMachineRequest, Json.MachineRegistrationDto, null, cancellationToken)!;
 
-    public Task<MachineDto> HeartbeatAsync(string machineId, HeartbeatRequest request, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, $"api/machines/{Uri.EscapeDataString(machineId)}/heartbeat", request, Json.HeartbeatRequest, Json.MachineDto, null, cancellationToken)!;
+    public Task<HeartbeatAnswerDto> HeartbeatAsync(string machineId, HeartbeatRequest request, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, $"api/machines/{Uri.EscapeDataString(machineId)}/heartbeat", request, Json.HeartbeatRequest, Json.HeartbeatAnswerDto, null, cancellationToken)!;
 
     public Task<List<TaskDto>> ListTasksAsync(string query, CancellationToken cancellationToken) =>
         GetAsync($"api/tasks?{query}", Json.ListTaskDto, cancellationToken)!;
@@ -81,6 +81,31 @@ public sealed class BoardApiClient
 
     public Task<SessionDto?> FindSessionAsync(string sessionId, CancellationToken cancellationToken) =>
         FindAsync($"api/sessions/{Uri.EscapeDataString(sessionId)}", Json.SessionDto, cancellationToken);
+
+    /// <summary>
+    /// <c>POST /api/tasks/{id}/claim</c> as the agent session <paramref name="bearer"/> was signed for (the daemon holds
+    /// its key). Idempotent on the server for the session that already holds the claim.
+    /// </summary>
+    public async Task<TaskDto?> ClaimAsSessionAsync(string taskId, string bearer, CancellationToken cancellationToken)
+    {
+        using var request = NewRequest(HttpMethod.Post, $"api/tasks/{Uri.EscapeDataString(taskId)}/claim");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var response = await SendCoreAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, cancellationToken);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(cancellationToken), Json.TaskDto);
+        }
+        catch (JsonException)
+        {
+            return null; // Claimed (2xx); the body does not matter.
+        }
+    }
 
     /// <summary>
     /// Sends a stored outbox request verbatim with its idempotency key, so a retry after a lost answer is

@@ -12,8 +12,8 @@ namespace AgentKanban.Server.Api;
 
 /// <summary>
 /// Machines: registered by a user (by device id; re-registering rotates the API key), heartbeating with their runtimes
-/// and usage windows. A machine is offline after 60 s without a heartbeat (computed on read). A heartbeat extends the
-/// machine's unexpired task leases.
+/// and usage windows. A machine is offline after 60 s without a heartbeat (computed on read). A heartbeat extends every
+/// task lease the machine holds and answers with them (<see cref="HeartbeatAnswerDto"/>).
 /// </summary>
 public static class MachinesApi
 {
@@ -129,15 +129,40 @@ public static class MachinesApi
                 .Add("@u", usage is null ? null : JsonSerializer.Serialize(usage, ServerJsonContext.Default.UsageList))
                 .Add("@id", id)
                 .ExecAsync(ct);
-            // Leases live as long as their machine keeps heartbeating.
-            await tx.Command("UPDATE tasks SET lease_expires_at = @exp WHERE lease_machine_id = @m AND lease_expires_at > @now AND status IN (@a, @b, @c)")
-                .Add("@exp", now + options.LeaseTtl).Add("@m", id).Add("@now", now)
+            // Leases live as long as their machine keeps heartbeating — expired ones too, as long as nobody took them over
+            // (another machine's lease changes lease_machine_id, and the sweeper clears it): the epoch is the fence, not
+            // the clock. A task in review keeps its machine's lease (its worktree and conversation are there) however
+            // long the review takes, so a rejection goes back to the machine that did the work.
+            await tx.Command("UPDATE tasks SET lease_expires_at = @exp WHERE lease_machine_id = @m AND owner_id = @o AND status IN (@a, @b, @c)")
+                .Add("@exp", now + options.LeaseTtl).Add("@m", id).Add("@o", caller.OwnerId)
                 .Add("@a", TaskStatusNames.Todo).Add("@b", TaskStatusNames.InProgress).Add("@c", TaskStatusNames.InReview)
                 .ExecAsync(ct);
+            var leases = await HeldLeasesAsync(tx.Scope, caller.OwnerId, id, ct);
             var machine = await ReadAsync(tx.Scope, caller.OwnerId, id, now, ct);
             tx.AddEvent(ServerEvents.Machine(caller.OwnerId, machine, now));
-            return ApiResult.Ok(machine, ContractsJsonContext.Default.MachineDto);
+            return ApiResult.Ok(new HeartbeatAnswerDto
+            {
+                Machine = machine,
+                LeaseTtlMs = (long)options.LeaseTtl.TotalMilliseconds,
+                ServerTime = now,
+                Leases = leases,
+            }, ContractsJsonContext.Default.HeartbeatAnswerDto);
         });
+    }
+
+    private static async Task<List<HeldLeaseDto>> HeldLeasesAsync(DbScope db, string ownerId, string machineId, CancellationToken cancellationToken)
+    {
+        await using var command = db.Command(
+                "SELECT id, epoch, status, lease_expires_at, active_session_id FROM tasks WHERE lease_machine_id = @m AND owner_id = @o ORDER BY id")
+            .Add("@m", machineId).Add("@o", ownerId);
+        var leases = new List<HeldLeaseDto>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            leases.Add(new HeldLeaseDto(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetTime(3), reader.GetStringOrNull(4)));
+        }
+
+        return leases;
     }
 
     public static async Task<MachineDto> ReadAsync(DbScope db, string ownerId, string id, DateTimeOffset now, CancellationToken cancellationToken)

@@ -75,6 +75,11 @@ public static class TaskTransitionsApi
 
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
+                if (action == TaskAction.Claim && await AlreadyClaimedByAsync(tx, caller, id, now, cancellationToken) is { } claimed)
+                {
+                    return ApiResult.Ok(claimed, ContractsJsonContext.Default.TaskDto);
+                }
+
                 throw await ExplainAsync(tx, caller, action, id, fence, cancellationToken);
             }
         }
@@ -144,6 +149,23 @@ public static class TaskTransitionsApi
 
         return sql.ToString();
     });
+
+    /// <summary>
+    /// Claiming is idempotent for the session that holds the claim: the daemon restores a claim for a session it moved to
+    /// a new lease, and the agent, carrying on, may claim again — both must succeed without a second activity entry.
+    /// </summary>
+    private static async Task<TaskDto?> AlreadyClaimedByAsync(WriteTransaction tx, Caller caller, string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (caller.SessionId is null)
+        {
+            return null;
+        }
+
+        var held = await tx.Command("SELECT 1 FROM tasks WHERE id = @id AND owner_id = @o AND status = @s AND active_session_id = @session AND epoch = @epoch")
+            .Add("@id", id).Add("@o", caller.OwnerId).Add("@s", TaskStatusNames.InProgress).Add("@session", caller.SessionId).Add("@epoch", caller.Epoch)
+            .ScalarAsync(cancellationToken);
+        return held is null ? null : await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, cancellationToken);
+    }
 
     /// <summary>The compare-and-set changed nothing: read the row once to tell the caller why.</summary>
     private static async Task<ApiException> ExplainAsync(

@@ -51,7 +51,8 @@ public static partial class TasksApi
 
             var task = (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct))!;
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
-            return ApiResult.Ok(new LeaseDto(id, caller.MachineId!, Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture), expires),
+            return ApiResult.Ok(new LeaseDto(id, caller.MachineId!, Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture), expires,
+                    (long)options.LeaseTtl.TotalMilliseconds),
                 ContractsJsonContext.Default.LeaseDto);
         });
     }

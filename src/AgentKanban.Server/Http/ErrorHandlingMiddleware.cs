@@ -1,13 +1,15 @@
 using AgentKanban.Contracts;
+using AgentKanban.Server.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Server.Http;
 
 /// <summary>
 /// The outermost guard: anything unexpected becomes a JSON 500 (logged), framework refusals (400/404/405/413 without
-/// a body) get the JSON error envelope, and a client that went away is not an error.
+/// a body) get the JSON error envelope, and a client that went away is not an error. A database that does not answer
+/// is a 503 <c>storage_unavailable</c> (retry later), counted in <see cref="StorageHealth"/> so leases get their grace.
 /// </summary>
-public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+public sealed class ErrorHandlingMiddleware(RequestDelegate next, StorageHealth storageHealth, ILogger<ErrorHandlingMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -29,6 +31,20 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         {
             var code = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorCodes.PayloadTooLarge : ErrorCodes.BadRequest;
             await ApiResult.Error(e.StatusCode, code, e.Message).ExecuteAsync(context);
+            return;
+        }
+        catch (Exception e) when (StorageHealth.IsStorageFailure(e))
+        {
+            // Counted even when the answer has started: the sweeper must know heartbeats may have failed.
+            storageHealth.ReportFailure();
+            ServerLog.StorageUnavailable(logger, context.Request.Method, context.Request.Path, e.Message);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await ApiResult.Error(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StorageUnavailable,
+                    "the database is not answering; nothing was changed, try again").ExecuteAsync(context);
+            }
+
             return;
         }
         catch (Exception e) when (!context.Response.HasStarted)

@@ -6,41 +6,43 @@ using Microsoft.Extensions.Logging;
 namespace AgentKanban.Server.Leases;
 
 /// <summary>
-/// Takes back expired dispatch leases every few seconds (driven by the injected <see cref="TimeProvider"/>): an
-/// in-progress task returns to todo with a <c>lease_expired</c> activity entry; a todo task just loses the lease.
-/// Either way the epoch is bumped, so sessions started under the old lease can no longer change the task. Each task
-/// is one compare-and-set transaction, so concurrent sweepers on other instances and a late heartbeat cannot collide.
+/// Takes back expired dispatch leases every quarter lease (<see cref="ServerOptions.LeaseSweepInterval"/>, driven by the
+/// injected <see cref="TimeProvider"/>): an in-progress task returns to todo with a <c>lease_expired</c> activity entry; a
+/// todo task just loses the lease. Either way the epoch is bumped, so sessions started under the old lease can no longer
+/// change the task. Each task is one compare-and-set transaction, so concurrent sweepers on other instances and a late
+/// heartbeat cannot collide.
 /// <para>
-/// Start-up grace: before the first sweep, every lease is made to last at least one TTL from now. While the server was
-/// down no machine could heartbeat, so every lease would look expired on restart; taking them back at once would fence
-/// off the agents still running on healthy machines and dispatch their tasks again. A machine that is alive heartbeats
-/// within the grace and keeps its leases; one that is gone loses them one TTL after the restart. (Another instance
-/// starting on a shared PostgreSQL grants the same grace, which only delays the expiry of a dead machine's leases.)
+/// Grace: a lease may only expire because its machine stopped heartbeating, never because the server could not take the
+/// heartbeats. So after any period in which heartbeats could not be accepted, every held lease is first made to last at
+/// least one lease from now, before anything is taken back. Such periods are: the server was not running (start-up), the
+/// database did not answer (a sweep pass failed, or a request failed on the database — <see cref="StorageHealth"/>), and
+/// the server itself stood still (more than half a lease passed since the last pass, which runs every quarter lease: a
+/// suspended process or machine). A machine that is alive heartbeats within the grace and keeps its leases; one that is gone loses them one
+/// lease later. (Another instance on a shared PostgreSQL grants its own grace, which only delays a dead machine's expiry.)
 /// </para>
 /// </summary>
-public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<LeaseSweeper> logger)
-    : PeriodicJob(clock.TimeProvider, Interval)
+public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, ServerOptions options, StorageHealth health, ILogger<LeaseSweeper> logger)
+    : PeriodicJob(clock.TimeProvider, options.LeaseSweepInterval)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-
     public const string ExpiredAction = "lease_expired";
 
     private const int BatchSize = 200;
 
+    private bool _graceOwed = true;
+    private bool _lastPassFailed;
+    private long _storageFailuresSeen;
+    private DateTimeOffset? _lastPassAt;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Hosted services start in order, after the storage start-up migrated the schema and before the server listens.
-        var extended = await GrantStartupGraceAsync(cancellationToken);
-        if (extended > 0)
-        {
-            ServerLog.LeasesGivenStartupGrace(logger, extended, options.LeaseTtl);
-        }
-
+        // Hosted services start in order, after the storage start-up migrated the schema and before the server listens:
+        // the start-up grace is in place before the first heartbeat or sweep.
+        await GrantGraceIfOwedAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
     /// <summary>Makes every held lease last at least one TTL from now; returns how many were extended.</summary>
-    public Task<int> GrantStartupGraceAsync(CancellationToken cancellationToken)
+    public Task<int> GrantGraceAsync(CancellationToken cancellationToken)
     {
         var now = clock.Now();
         return store.WriteAsync((tx, ct) => tx.Command(
@@ -49,9 +51,59 @@ public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, Server
             .ExecAsync(ct), cancellationToken);
     }
 
-    protected override Task RunOnceAsync(CancellationToken cancellationToken) => SweepOnceAsync(cancellationToken);
+    /// <summary>How many timer passes ran (succeeded or failed); tests step a fake clock pass by pass with it.</summary>
+    public long Passes => Interlocked.Read(ref _passes);
+
+    private long _passes;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await GrantGraceIfOwedAsync(cancellationToken);
+            await SweepOnceAsync(cancellationToken);
+            _lastPassFailed = false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _lastPassFailed = true;
+            throw;
+        }
+        finally
+        {
+            Interlocked.Increment(ref _passes);
+        }
+    }
 
     protected override void ReportFailure(Exception exception) => ServerLog.LeaseSweepFailed(logger, exception);
+
+    /// <summary>
+    /// Grants the grace when heartbeats may have gone unaccepted since the last pass (see the type's remarks). The
+    /// debt is paid only by a grace that committed, so a database that fails again keeps it owed.
+    /// </summary>
+    private async Task GrantGraceIfOwedAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.Now();
+        var failures = health.Failures;
+        string? why = _graceOwed ? "server start"
+            : _lastPassFailed ? "database outage"
+            : failures != _storageFailuresSeen ? "requests failed on the database"
+            : _lastPassAt is { } last && now - last > options.LeaseTtl / 2 ? "server stood still"
+            : null;
+        _lastPassAt = now;
+        if (why is null)
+        {
+            return;
+        }
+
+        var extended = await GrantGraceAsync(cancellationToken);
+        _graceOwed = false;
+        _storageFailuresSeen = failures;
+        if (extended > 0)
+        {
+            ServerLog.LeasesGivenGrace(logger, why, extended, options.LeaseTtl);
+        }
+    }
 
     /// <summary>One pass; returns how many in-progress tasks went back to todo and how many todo leases were cleared.</summary>
     public async Task<(int Returned, int Cleared)> SweepOnceAsync(CancellationToken cancellationToken)

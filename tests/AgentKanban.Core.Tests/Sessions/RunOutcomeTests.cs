@@ -20,6 +20,14 @@ public sealed class RunOutcomeTests
         // Shutdown leaves the session to be resumed in place.
         { Facts(RunExit.Signal, stop: RunStop.Shutdown), SessionTrigger.Interrupted, false },
         { Facts(RunExit.Signal, stop: RunStop.Shutdown, task: TaskView.InReview), SessionTrigger.Interrupted, false },
+        // A lost or unconfirmed lease stops the agent: gone to someone else ends the session (never resumed); otherwise
+        // it stays active and continues once the server confirms the task is still this machine's.
+        { Facts(RunExit.Signal, stop: RunStop.LeaseLost, task: TaskView.Gone), SessionTrigger.TaskGone, false },
+        { Facts(RunExit.Signal, stop: RunStop.LeaseLost, task: TaskView.Unknown), SessionTrigger.Interrupted, false },
+        { Facts(RunExit.Signal, stop: RunStop.LeaseLost, task: TaskView.InProgress), SessionTrigger.Interrupted, false },
+        { Facts(RunExit.Signal, stop: RunStop.LeaseLost, task: TaskView.Unclaimed), SessionTrigger.Interrupted, false },
+        { Facts(RunExit.Signal, stop: RunStop.LeaseLost, task: TaskView.InReview), SessionTrigger.EndedInReview, false },
+        { Facts(RunExit.Signal, stop: RunStop.LeaseLost, rateLimited: true), SessionTrigger.EndedRateLimited, false },
         // In review means the agent did its job, even if it crashed afterwards.
         { Facts(RunExit.Clean, task: TaskView.InReview), SessionTrigger.EndedInReview, false },
         { Facts(RunExit.ExitCode, task: TaskView.InReview, failure: ErrorClass.Terminal), SessionTrigger.EndedInReview, false },

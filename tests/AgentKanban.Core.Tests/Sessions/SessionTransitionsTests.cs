@@ -11,6 +11,7 @@ public sealed class SessionTransitionsTests
         [SessionState.Preparing] = new()
         {
             [SessionTrigger.Launch] = SessionState.Active,
+            [SessionTrigger.EndedRateLimited] = SessionState.RateLimited,
             [SessionTrigger.FailedTransient] = SessionState.Suspended,
             [SessionTrigger.FailedTerminal] = SessionState.Completing,
             [SessionTrigger.TaskGone] = SessionState.Completing,

@@ -42,9 +42,29 @@ public abstract class TaskTransitionsTests(ServerFixture fixture) : ServerTests(
         Assert.Contains("in_review", error.Message, StringComparison.Ordinal);
 
         await TransitionOkAsync(work.Session.Client, work.Task.Id, "claim");
+        error = await (await TransitionAsync(work.Session.Client, work.Task.Id, "release")).ReadErrorAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden, cancellationToken: Ct);
+        await TransitionOkAsync(work.Session.Client, work.Task.Id, "review");
         error = await (await TransitionAsync(work.Session.Client, work.Task.Id, "claim")).ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.IllegalTransition, cancellationToken: Ct);
+        Assert.Contains("in_review", error.Message, StringComparison.Ordinal);
+        Assert.Equal("in_review", (await user.GetTaskAsync(work.Task.Id, Ct)).Status);
+    }
+
+    [Fact]
+    public async Task Claiming_again_is_accepted_for_the_session_that_holds_the_claim_and_refused_for_any_other()
+    {
+        var user = await NewUserAsync();
+        var work = await user.StartWorkerAsync(Ct);
+        await TransitionOkAsync(work.Session.Client, work.Task.Id, "claim");
+
+        // The daemon restores a claim for a session it moved to a new lease; the agent, carrying on, may claim again.
+        var again = await (await TransitionAsync(work.Session.Client, work.Task.Id, "claim")).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.TaskDto, Ct);
+        Assert.Equal(("in_progress", work.Session.Id), (again.Status, again.ActiveSessionId));
+        Assert.Single((await user.GetTaskAsync(work.Task.Id, Ct)).Activity!, a => a.Action == "claimed");
+
+        // Another session of the same machine and agent (under the same lease epoch) does not hold the claim.
+        var other = await work.Machine.OpenSessionAsync(work.Agent.Id, work.Task.Id, work.Session.Session.Epoch, Ct);
+        var error = await (await TransitionAsync(other.Client, work.Task.Id, "claim")).ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.IllegalTransition, cancellationToken: Ct);
         Assert.Contains("in_progress", error.Message, StringComparison.Ordinal);
-        Assert.Equal("in_progress", (await user.GetTaskAsync(work.Task.Id, Ct)).Status);
     }
 
     [Fact]

@@ -23,11 +23,15 @@ public sealed class TestMachine(TestUser owner, MachineDto machine, string apiKe
         return await response.ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.LeaseDto, cancellationToken);
     }
 
-    public async Task<MachineDto> HeartbeatAsync(HeartbeatRequest? request = null, CancellationToken cancellationToken = default)
+    public async Task<MachineDto> HeartbeatAsync(HeartbeatRequest? request = null, CancellationToken cancellationToken = default) =>
+        (await HeartbeatAnswerAsync(request, cancellationToken)).Machine;
+
+    /// <summary>The whole heartbeat answer: the machine, the lease length and the leases it holds.</summary>
+    public async Task<HeartbeatAnswerDto> HeartbeatAnswerAsync(HeartbeatRequest? request = null, CancellationToken cancellationToken = default)
     {
         var response = await Client.PostJsonAsync($"api/machines/{Id}/heartbeat", request ?? new HeartbeatRequest(),
             ContractsJsonContext.Default.HeartbeatRequest, cancellationToken);
-        return await response.ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.MachineDto, cancellationToken);
+        return await response.ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.HeartbeatAnswerDto, cancellationToken);
     }
 
     /// <summary>Mints a P-256 keypair and opens a session for it (the machine must hold the task's lease at <paramref name="epoch"/>).</summary>

@@ -28,7 +28,7 @@ public abstract class LeaseExpiryTests
         var claimed = await (await Transition(work.Session.Client, work.Task.Id, "claim")).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.TaskDto, Ct);
 
         // The sweeper's own timer fires as the clock moves past the lease's end.
-        time.Advance(LeaseTtl + LeaseSweeper.Interval + TimeSpan.FromSeconds(1));
+        await AdvancePassByPassAsync(time, server, LeaseTtl + TimeSpan.FromSeconds(6));
         var expired = await WaitForAsync(user, work.Task.Id, t => t.Status == "todo");
 
         Assert.Null(expired.Lease);
@@ -58,7 +58,7 @@ public abstract class LeaseExpiryTests
         var lease = await holder.LeaseAsync(task.Id, Ct);
         await (await other.Client.PostAsync($"api/tasks/{task.Id}/lease", null, Ct)).ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.LeaseHeld, cancellationToken: Ct);
 
-        time.Advance(LeaseTtl + TimeSpan.FromSeconds(1));
+        await AdvancePassByPassAsync(time, server, LeaseTtl + TimeSpan.FromSeconds(1));
         var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
         await sweeper.SweepOnceAsync(Ct);
         var after = await user.GetTaskAsync(task.Id, Ct);
@@ -66,6 +66,88 @@ public abstract class LeaseExpiryTests
         Assert.Null(after.Lease);
         Assert.DoesNotContain(after.Activity!, a => a.Action == LeaseSweeper.ExpiredAction);
         Assert.Equal(lease.Epoch + 2, (await other.LeaseAsync(task.Id, Ct)).Epoch);
+    }
+
+    /// <summary>
+    /// Moves the clock the way real time passes for the sweeper: a quarter lease at a time (at least
+    /// <paramref name="total"/>, rounded up to whole steps), each step followed by the timer pass it triggers. (One jump of more than half a lease is a server that stood still, which earns every lease
+    /// its grace — see <see cref="Server_that_stood_still_for_half_a_lease_gives_every_lease_its_grace"/>.)
+    /// </summary>
+    private static async Task AdvancePassByPassAsync(FakeTimeProvider time, TestServer server, TimeSpan total)
+    {
+        var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
+        var step = LeaseTtl / 4;
+        for (var moved = TimeSpan.Zero; moved < total; moved += step)
+        {
+            var passes = sweeper.Passes;
+            time.Advance(step);
+            await UntilAsync(() => sweeper.Passes > passes);
+        }
+    }
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task Server_that_stood_still_for_half_a_lease_gives_every_lease_its_grace()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time, LeaseTtl = LeaseTtl }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var work = await user.StartWorkerAsync(Ct);
+        await (await Transition(work.Session.Client, work.Task.Id, "claim")).ExpectAsync(HttpStatusCode.OK, Ct);
+        var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
+
+        // The whole server (a laptop running `ak up`, say) was suspended past the lease's end: no heartbeat could be
+        // taken meanwhile, so the first pass after it grants a full lease instead of taking the task back.
+        var passes = sweeper.Passes;
+        time.Advance(LeaseTtl + TimeSpan.FromSeconds(30));
+        await UntilAsync(() => sweeper.Passes > passes);
+        var kept = await user.GetTaskAsync(work.Task.Id, Ct);
+        Assert.Equal("in_progress", kept.Status);
+        Assert.Equal(time.GetUtcNow() + LeaseTtl, kept.Lease!.ExpiresAt);
+
+        // A machine that does not come back loses it one lease later, as usual.
+        await AdvancePassByPassAsync(time, server, LeaseTtl + TimeSpan.FromSeconds(6));
+        var expired = await WaitForAsync(user, work.Task.Id, t => t.Status == "todo");
+        Assert.Contains(expired.Activity!, a => a.Action == LeaseSweeper.ExpiredAction);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_renews_an_expired_lease_nobody_took_and_lists_every_lease_it_holds()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions { Time = time, LeaseTtl = LeaseTtl }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var work = await user.StartWorkerAsync(Ct);
+        await (await Transition(work.Session.Client, work.Task.Id, "claim")).ExpectAsync(HttpStatusCode.OK, Ct);
+        await (await Transition(work.Session.Client, work.Task.Id, "review")).ExpectAsync(HttpStatusCode.OK, Ct);
+        var todo = await user.CreateTaskAsync(work.Board.Id, work.Agent.Id, cancellationToken: Ct);
+        var todoLease = await work.Machine.LeaseAsync(todo.Id, Ct);
+        Assert.Equal((long)LeaseTtl.TotalMilliseconds, todoLease.TtlMs);
+
+        // In review, the lease outlives its expiry (the review may take days): the machine's next heartbeat renews it,
+        // so a rejection goes back to the machine that holds the worktree and the conversation.
+        time.Advance(LeaseTtl * 3);
+        var answer = await work.Machine.HeartbeatAnswerAsync(cancellationToken: Ct);
+        Assert.Equal((long)LeaseTtl.TotalMilliseconds, answer.LeaseTtlMs);
+        Assert.Equal(time.GetUtcNow(), answer.ServerTime);
+        var inReview = Assert.Single(answer.Leases, l => l.TaskId == work.Task.Id);
+        Assert.Equal(("in_review", time.GetUtcNow() + LeaseTtl, work.Session.Id), (inReview.Status, inReview.ExpiresAt, inReview.ActiveSessionId));
+        var leased = Assert.Single(answer.Leases, l => l.TaskId == todo.Id);
+        Assert.Equal(("todo", todoLease.Epoch), (leased.Status, leased.Epoch));
+
+        var rejected = await (await Transition(user.Client, work.Task.Id, "reject")).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.TaskDto, Ct);
+        Assert.Equal("in_progress", rejected.Status);
+        await server.Services.GetRequiredService<LeaseSweeper>().SweepOnceAsync(Ct);
+        Assert.Equal("in_progress", (await user.GetTaskAsync(work.Task.Id, Ct)).Status);
     }
 
     [Fact]
@@ -124,7 +206,7 @@ public abstract class LeaseExpiryTests
             time.Advance(LeaseTtl / 2);
             await (await machine.PostJsonAsync($"api/machines/{work.Machine.Id}/heartbeat", new HeartbeatRequest(),
                 ContractsJsonContext.Default.HeartbeatRequest, Ct)).ExpectAsync(HttpStatusCode.OK, Ct);
-            time.Advance(LeaseTtl / 2 + TimeSpan.FromSeconds(1));
+            await AdvancePassByPassAsync(time, after, LeaseTtl / 2 + TimeSpan.FromSeconds(1));
 
             // The machine that never came back loses its lease once the grace is over (the background sweeper may
             // have got there first on the moved clock; sweeping again is harmless).
