@@ -39,6 +39,7 @@ public static class ServerHost
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton<Mutations>();
         builder.Services.AddSingleton<StorageHealth>();
+        builder.Services.AddSingleton<HeartbeatArrivals>();
         builder.Services.AddSingleton<LeaseSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseSweeper>());
         builder.Services.AddSingleton<IdempotencyKeyCleanup>();

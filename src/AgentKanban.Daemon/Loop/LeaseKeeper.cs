@@ -53,8 +53,11 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
     /// <summary>How soon to try again after a failed heartbeat: a sixth of the lease, at most 5 s.</summary>
     public TimeSpan RetryInterval => Min(TimeSpan.FromSeconds(5), LeaseTtl / 6);
 
-    /// <summary>How long one heartbeat may take before it counts as failed (it must not hold up the next one).</summary>
-    public TimeSpan RequestTimeout => Min(TimeSpan.FromSeconds(30), LeaseTtl / 3);
+    /// <summary>
+    /// How long one heartbeat may take before it counts as failed: half a lease, at most 30 s. Long enough for a server
+    /// whose database is locked to answer <c>storage_unavailable</c>; fencing does not wait for it (its own timer).
+    /// </summary>
+    public TimeSpan RequestTimeout => Min(TimeSpan.FromSeconds(30), LeaseTtl / 2);
 
     /// <summary>
     /// The grace an agent gets between SIGTERM and SIGKILL when it is fenced: what is left of the lease after the fence

@@ -117,7 +117,9 @@ public sealed class SessionContinuer(
 
                 session = await starter.EnsureReadyAsync(session, stopping, persistWorkspace: true);
                 DaemonLog.Resuming(logger, session.Id, session.TaskId, session.State.ToName());
-                starter.Launch(session, Prompts.RestartResume, claim, launchPrepared: false, stopping);
+                // Asked for review, then died before the daemon saw it, and a reviewer rejected meanwhile: the agent
+                // answers the rejection (with its reason), not a plain restart.
+                starter.Launch(session, ResumePrompt(session, check), claim, launchPrepared: false, stopping);
                 return ContinueOutcome.Resumed;
             case TaskStanding.InReview:
                 await endings.ApplyAsync(session, SessionState.Active, new RunVerdict(SessionTrigger.EndedInReview, check.Reason, false), TaskView.InReview, stopping);
@@ -171,9 +173,7 @@ public sealed class SessionContinuer(
                 // The lease lapsed while this session waited (daemon down, a long rate-limit window, a rejection nobody
                 // could take): take it again under a new identity, restore the claim, and go on with the same conversation.
                 session = await starter.RenewLeaseAsync(session, stopping);
-                prompt = session.State == SessionState.InReview
-                    ? Prompts.Rejected(check.LatestRejection())
-                    : session.NextPrompt ?? Prompts.RestartResume;
+                prompt = ResumePrompt(session, check);
                 break;
             default:
                 if (check.Task?.Status == "todo")
@@ -181,9 +181,7 @@ public sealed class SessionContinuer(
                     session = await starter.RenewLeaseAsync(session, stopping);
                 }
 
-                prompt = session.State == SessionState.InReview
-                    ? Prompts.Rejected(check.LatestRejection())
-                    : session.NextPrompt ?? Prompts.RestartResume;
+                prompt = ResumePrompt(session, check);
                 break;
         }
 
@@ -204,6 +202,16 @@ public sealed class SessionContinuer(
         starter.Launch(resumed.Session!, prompt, claim, launchPrepared: true, stopping);
         return ContinueOutcome.Resumed;
     }
+
+    /// <summary>
+    /// What a resumed agent is told: a rejection it has not answered yet, with the reviewer's reason (also when it died
+    /// before the daemon saw its review request, or when the rejection came while the lease lapsed); otherwise the
+    /// prompt its waiting recorded (rate limit, transient failure), or that it was interrupted.
+    /// </summary>
+    private static string ResumePrompt(SessionRecord session, TaskCheck check) =>
+        check.UnansweredRejection(session.Id) is { } reason ? Prompts.Rejected(reason)
+        : session.State == SessionState.InReview ? Prompts.Rejected(check.LatestRejection())
+        : session.NextPrompt ?? Prompts.RestartResume;
 
     private async Task<ContinueOutcome> FailAsync(SessionRecord session, PrepareException e, CancellationToken stopping)
     {

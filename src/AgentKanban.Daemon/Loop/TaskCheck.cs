@@ -44,8 +44,45 @@ public sealed record TaskCheck(TaskStanding Standing, TaskDto? Task, string Reas
         return activity.Any(a => a.Action == "review_requested" && a.SessionId == serverSessionId && a.CreatedAt > since);
     }
 
+    /// <summary>
+    /// The reviewer's reason when the task was rejected after the session's latest review request (under any of its
+    /// server ids: <c>id</c> or <c>id-eN</c>), i.e. a rejection the agent has not answered yet; null when there is none. An
+    /// older rejection, answered by a later review request, does not count.
+    /// </summary>
+    public string? UnansweredRejection(string localSessionId)
+    {
+        var activity = Task?.Activity ?? [];
+        var lastRequest = -1;
+        for (var i = 0; i < activity.Count; i++)
+        {
+            if (activity[i].Action == TaskAction.Review.ToActivity() && BelongsTo(activity[i].SessionId, localSessionId))
+            {
+                lastRequest = i;
+            }
+        }
+
+        if (lastRequest < 0)
+        {
+            return null;
+        }
+
+        for (var i = activity.Count - 1; i > lastRequest; i--)
+        {
+            if (activity[i].Action == TaskAction.Reject.ToActivity())
+            {
+                return activity[i].Detail ?? string.Empty;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The reviewer's reason of the task's latest rejection, if it has one.</summary>
     public string? LatestRejection() => Task?.Activity?.LastOrDefault(a => a.Action == TaskAction.Reject.ToActivity())?.Detail;
+
+    private static bool BelongsTo(string? serverSessionId, string localSessionId) =>
+        serverSessionId is not null
+        && (serverSessionId == localSessionId || serverSessionId.StartsWith(localSessionId + "-e", StringComparison.Ordinal));
 
     /// <summary>Tolerance between this machine's clock and the server's when comparing run starts with activity times.</summary>
     public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(2);

@@ -5,6 +5,7 @@ using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
 using AgentKanban.Server.Http;
+using AgentKanban.Server.Leases;
 using AgentKanban.Server.Storage;
 using Microsoft.AspNetCore.Routing;
 
@@ -104,10 +105,16 @@ public static class MachinesApi
         });
     }
 
-    public static async Task<ApiResult> HeartbeatAsync(string id, HttpContext http, Mutations mutations, ServerOptions options)
+    public static async Task<ApiResult> HeartbeatAsync(string id, HttpContext http, Mutations mutations, ServerOptions options, HeartbeatArrivals arrivals)
     {
         var self = http.GetCaller();
         self.RequireMachine("send heartbeats");
+        if (self.MachineId == id)
+        {
+            // Before the database: the machine is alive even if what follows cannot be written.
+            arrivals.Record(id, mutations.Clock.Now());
+        }
+
         var body = await RequestBody.ReadAsync(http.Request, ContractsJsonContext.Default.HeartbeatRequest, optional: true, http.RequestAborted)
                    ?? new HeartbeatRequest();
         var version = Validate.OptionalName("version", body.Version);

@@ -19,9 +19,13 @@ namespace AgentKanban.Server.Leases;
 /// the server itself stood still (more than half a lease passed since the last pass, which runs every quarter lease: a
 /// suspended process or machine). A machine that is alive heartbeats within the grace and keeps its leases; one that is gone loses them one
 /// lease later. (Another instance on a shared PostgreSQL grants its own grace, which only delays a dead machine's expiry.)
+/// Inside each expiry the check is made again with the clock at that moment: a heartbeat of the machine that arrived
+/// within the last lease (<see cref="HeartbeatArrivals"/>, even one the database could not record) keeps the lease, and a
+/// database failure seen since the pass began ends the pass, so the next one grants the grace first.
 /// </para>
 /// </summary>
-public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, ServerOptions options, StorageHealth health, ILogger<LeaseSweeper> logger)
+public sealed class LeaseSweeper(
+    IStorageEngine store, ServerClock clock, ServerOptions options, StorageHealth health, HeartbeatArrivals arrivals, ILogger<LeaseSweeper> logger)
     : PeriodicJob(clock.TimeProvider, options.LeaseSweepInterval)
 {
     public const string ExpiredAction = "lease_expired";
@@ -110,6 +114,7 @@ public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, Server
     {
         var returned = 0;
         var cleared = 0;
+        var failuresAtStart = health.Failures;
         while (true)
         {
             var now = clock.Now();
@@ -129,9 +134,11 @@ public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, Server
                 return rows;
             }, cancellationToken);
 
+            var changedInBatch = 0;
             foreach (var (id, owner, status, machine) in expired)
             {
-                var changed = await ExpireAsync(id, owner, status == TaskStatusNames.InProgress, machine, now, cancellationToken);
+                var changed = await ExpireAsync(id, owner, status == TaskStatusNames.InProgress, machine, failuresAtStart, cancellationToken);
+                changedInBatch += changed ? 1 : 0;
                 if (changed && status == TaskStatusNames.InProgress)
                 {
                     returned++;
@@ -142,7 +149,8 @@ public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, Server
                 }
             }
 
-            if (expired.Count < BatchSize)
+            // A full batch that changed nothing (every machine heartbeat lately) would be read again as it is: stop.
+            if (expired.Count < BatchSize || changedInBatch == 0)
             {
                 break;
             }
@@ -156,9 +164,22 @@ public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, Server
         return (returned, cleared);
     }
 
-    private Task<bool> ExpireAsync(string id, string ownerId, bool inProgress, string? machineId, DateTimeOffset now, CancellationToken cancellationToken) =>
+    private Task<bool> ExpireAsync(string id, string ownerId, bool inProgress, string? machineId, long failuresAtStart, CancellationToken cancellationToken) =>
         store.WriteAsync(async (tx, ct) =>
         {
+            // Decided again now that the write lock is held: waiting for it may have taken long (a locked or slow
+            // database), and heartbeats may have arrived or failed meanwhile.
+            if (health.Failures != failuresAtStart)
+            {
+                throw new GraceOwedException();
+            }
+
+            var now = clock.Now();
+            if (machineId is not null && arrivals.Latest(machineId) is { } arrived && arrived + options.LeaseTtl > now)
+            {
+                return false;
+            }
+
             var sql = inProgress
                 ? "UPDATE tasks SET status = @todo, epoch = epoch + 1, lease_machine_id = NULL, lease_expires_at = NULL, " +
                   "active_session_id = NULL, updated_at = @now WHERE id = @id AND status = @progress AND lease_expires_at <= @now"
@@ -192,4 +213,23 @@ public sealed class LeaseSweeper(IStorageEngine store, ServerClock clock, Server
 
             return true;
         }, cancellationToken);
+}
+
+/// <summary>A sweep pass saw the database fail under it: it stops, and the next pass grants the grace before sweeping.</summary>
+public sealed class GraceOwedException : Exception
+{
+    public GraceOwedException()
+        : base("requests failed on the database during the sweep; every lease gets its grace before the next sweep")
+    {
+    }
+
+    public GraceOwedException(string message)
+        : base(message)
+    {
+    }
+
+    public GraceOwedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

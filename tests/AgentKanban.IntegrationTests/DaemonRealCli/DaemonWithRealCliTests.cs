@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Runtimes;
@@ -169,11 +168,7 @@ public sealed class DaemonWithRealCliTests
     private static List<RecordedRequest> CallsFor(RealDaemonEnvironment env, string taskId) =>
         env.Api.ModelRequests.Where(r => r.UserTexts.Any(t => t.Contains("Task ID: " + taskId, StringComparison.Ordinal))).ToList();
 
-    private static FakeMessageReply Step(string? text, string command)
-    {
-        var toolUse = new FakeToolUseBlock("toolu_" + Guid.NewGuid().ToString("N")[..20], "Bash", new JsonObject { ["command"] = command });
-        return text is null ? FakeReply.Message(toolUse) : FakeReply.Message(new FakeTextBlock(text), toolUse);
-    }
+    private static FakeMessageReply Step(string? text, string command) => ScriptedAgent.Bash(text, command);
 
     private static ScriptedAgent ClaimAndReview() => new(
         Step("Claiming.", "ak task claim"),

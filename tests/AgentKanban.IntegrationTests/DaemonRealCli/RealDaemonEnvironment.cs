@@ -62,9 +62,10 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
     /// <summary>The <c>ak</c> executable built beside these tests (the daemon puts its directory on the agents' PATH).</summary>
     public static string AkExecutable => Path.Combine(AppContext.BaseDirectory, "ak");
 
-    public static async Task<RealDaemonEnvironment> CreateAsync(CancellationToken cancellationToken)
+    /// <param name="leaseTtl">The server's lease length (<c>ak server --lease-ttl</c>); short ones let a test outlast it.</param>
+    public static async Task<RealDaemonEnvironment> CreateAsync(CancellationToken cancellationToken, TimeSpan? leaseTtl = null)
     {
-        var server = await BoardServer.StartAsync();
+        var server = await BoardServer.StartAsync(leaseTtl);
         var api = await FakeAnthropicServer.StartAsync(cancellationToken);
         var env = new RealDaemonEnvironment(server, api, TestPaths.NewTempDirectory("real-daemon"));
         await env.InitRepositoryAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AgentKanban.IntegrationTests.FakeAnthropic;
 
 namespace AgentKanban.IntegrationTests.DaemonRealCli;
@@ -13,6 +14,7 @@ public sealed class ScriptedAgent
     private readonly FakeReply[] _steps;
     private readonly List<RecordedRequest> _calls = [];
     private TimeSpan? _rateLimitWindow;
+    private int _rateLimitedCall;
     private DateTimeOffset? _resetAt;
 
     public ScriptedAgent(params FakeReply[] steps)
@@ -20,14 +22,25 @@ public sealed class ScriptedAgent
         _steps = steps;
     }
 
+    /// <summary>A model turn that says <paramref name="text"/> (when given) and runs <paramref name="command"/> with the Bash tool.</summary>
+    public static FakeMessageReply Bash(string? text, string command)
+    {
+        var toolUse = new FakeToolUseBlock("toolu_" + Guid.NewGuid().ToString("N")[..20], "Bash", new JsonObject { ["command"] = command });
+        return text is null ? FakeReply.Message(toolUse) : FakeReply.Message(new FakeTextBlock(text), toolUse);
+    }
+
     /// <summary>
     /// The first model call of this task is answered with a 429 subscription rate limit that resets
     /// <paramref name="window"/> after the call arrives (whole seconds, like the headers), once. Timing the window from
     /// the call, not from the test's start, keeps a slow CLI start-up from eating into it.
     /// </summary>
-    public ScriptedAgent RejectFirstCallWithRateLimit(TimeSpan window)
+    public ScriptedAgent RejectFirstCallWithRateLimit(TimeSpan window) => RejectCallWithRateLimit(0, window);
+
+    /// <summary>As <see cref="RejectFirstCallWithRateLimit"/>, for the call with this index (0 = the first) of the task.</summary>
+    public ScriptedAgent RejectCallWithRateLimit(int callIndex, TimeSpan window)
     {
         _rateLimitWindow = window;
+        _rateLimitedCall = callIndex;
         return this;
     }
 
@@ -49,7 +62,7 @@ public sealed class ScriptedAgent
         lock (_gate)
         {
             _calls.Add(request);
-            if (_rateLimitWindow is { } window)
+            if (_rateLimitWindow is { } window && _calls.Count - 1 == _rateLimitedCall)
             {
                 _rateLimitWindow = null;
                 _resetAt = DateTimeOffset.FromUnixTimeSeconds((request.ReceivedAt + window).ToUnixTimeSeconds());

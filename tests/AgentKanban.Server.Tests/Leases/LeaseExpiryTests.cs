@@ -12,11 +12,11 @@ namespace AgentKanban.Server.Tests.Leases;
 /// <summary>Time-driven behaviour (lease expiry, offline machines, token lifetime) with the server's clock in the test's hands.</summary>
 public abstract class LeaseExpiryTests
 {
-    private static readonly TimeSpan LeaseTtl = TimeSpan.FromMinutes(2);
+    internal static readonly TimeSpan LeaseTtl = TimeSpan.FromMinutes(2);
 
     protected abstract DatabaseKind Kind { get; }
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    internal static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task An_expired_lease_returns_an_in_progress_task_to_todo_with_lease_expired()
@@ -73,7 +73,7 @@ public abstract class LeaseExpiryTests
     /// <paramref name="total"/>, rounded up to whole steps), each step followed by the timer pass it triggers. (One jump of more than half a lease is a server that stood still, which earns every lease
     /// its grace — see <see cref="Server_that_stood_still_for_half_a_lease_gives_every_lease_its_grace"/>.)
     /// </summary>
-    private static async Task AdvancePassByPassAsync(FakeTimeProvider time, TestServer server, TimeSpan total)
+    internal static async Task AdvancePassByPassAsync(FakeTimeProvider time, TestServer server, TimeSpan total)
     {
         var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
         var step = LeaseTtl / 4;
@@ -85,7 +85,7 @@ public abstract class LeaseExpiryTests
         }
     }
 
-    private static async Task UntilAsync(Func<bool> condition)
+    internal static async Task UntilAsync(Func<bool> condition)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
@@ -321,7 +321,7 @@ public abstract class LeaseExpiryTests
     private static TestServerOptions Options(TimeProvider time, string dataDir, string? connection) =>
         new() { Time = time, LeaseTtl = LeaseTtl, DataDir = dataDir, ConnectionString = connection };
 
-    private static Task<HttpResponseMessage> Transition(HttpClient client, string taskId, string verb) =>
+    internal static Task<HttpResponseMessage> Transition(HttpClient client, string taskId, string verb) =>
         client.PostJsonAsync($"api/tasks/{taskId}/{verb}", new TransitionRequest(), ContractsJsonContext.Default.TransitionRequest, Ct);
 
     private static async Task<MachineDto> Get(TestUser user, string machineId) =>
