@@ -172,6 +172,10 @@ public static partial class SessionsApi
         });
     }
 
+    /// <summary>
+    /// Adds to a session's usage counters. Unlike task writes this has no epoch fence: the tokens were spent whether or
+    /// not the task was re-leased since, and the counters belong to the session's own row, not to the task.
+    /// </summary>
     public static async Task<ApiResult> AddUsageAsync(string id, HttpContext http, Mutations mutations)
     {
         var self = http.GetCaller();
