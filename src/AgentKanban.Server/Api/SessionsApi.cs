@@ -125,7 +125,7 @@ public static partial class SessionsApi
                 command.Add("@s", status);
             }
 
-            command.CommandText = sql.Append(" ORDER BY created_at DESC, id LIMIT 1000").ToString();
+            command.CommandText = sql.Append(" ORDER BY created_seq DESC LIMIT 1000").ToString();
             var list = new List<SessionDto>();
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
