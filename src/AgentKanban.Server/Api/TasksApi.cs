@@ -84,6 +84,7 @@ public static partial class TasksApi
             {
                 throw ApiException.Forbidden($"a worker session creates tasks only on its own task's board (board '{Validate.Truncate(boardRef!)}' is another board)");
             }
+
             var repositoryId = await RepositoryForBoardAsync(db, caller.OwnerId, board, repoRef, ct);
             var assignee = await AssigneeAsync(db, caller.OwnerId, assigneeRef, ct);
             await CheckLabelsAsync(db, board, labels, ct);
