@@ -92,6 +92,6 @@ public static class ServerHost
 
     private static IStorageEngine CreateStorage(ServerOptions options, IEventSignal? signal, TimeProvider time) =>
         string.IsNullOrWhiteSpace(options.ConnectionString)
-            ? new SqliteStorageEngine(options.DataDir, signal, time)
+            ? new SqliteStorageEngine(options.DataDir, signal, time, options.SqliteSynchronous)
             : new PostgresStorageEngine(options.ConnectionString, signal, time);
 }

@@ -31,6 +31,13 @@ public sealed record ServerOptions
     /// </summary>
     public TimeSpan EventRetention { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How the embedded SQLite store syncs its commits: <see cref="Storage.SqliteSynchronous.Full"/> always in the
+    /// product (no command-line flag sets anything else); benchmarks set <see cref="Storage.SqliteSynchronous.Normal"/>
+    /// to measure what that durability costs.
+    /// </summary>
+    public Storage.SqliteSynchronous SqliteSynchronous { get; init; } = Storage.SqliteSynchronous.Full;
+
     /// <summary>Print the admin token to stdout when it is first created.</summary>
     public bool PrintAdminToken { get; init; } = true;
 }

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentKanban.Contracts;
 using AgentKanban.Server;
+using AgentKanban.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -58,7 +59,9 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <summary>Shared client; every call passes its own Authorization header.</summary>
     public HttpClient Http { get; }
 
-    public static async Task<BenchServer> StartAsync(string engine, string postgresBase, bool apart = false, bool withoutStreamFeed = false)
+    /// <param name="synchronous">The SQLite writer's sync level (the product always runs <see cref="SqliteSynchronous.Full"/>).</param>
+    public static async Task<BenchServer> StartAsync(
+        string engine, string postgresBase, bool apart = false, bool withoutStreamFeed = false, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "ak-bench-server-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
@@ -79,7 +82,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
         if (apart)
         {
-            var child = await BenchServerProcess.StartAsync(dataDir, connectionString, withoutStreamFeed);
+            var child = await BenchServerProcess.StartAsync(dataDir, connectionString, withoutStreamFeed, synchronous);
             return new BenchServer(null, child, dataDir, database, engine == "postgres" ? postgresBase : null, child.BaseUrl, child.AdminToken);
         }
 
@@ -89,6 +92,7 @@ internal sealed class BenchServer : IAsyncDisposable
             ConnectionString = connectionString,
             Urls = "http://127.0.0.1:0",
             PrintAdminToken = false,
+            SqliteSynchronous = synchronous,
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using AgentKanban.Server;
+using AgentKanban.Server.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +39,8 @@ internal sealed class BenchServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<BenchServerProcess> StartAsync(string dataDir, string? connectionString, bool withoutStreamFeed = false)
+    public static async Task<BenchServerProcess> StartAsync(
+        string dataDir, string? connectionString, bool withoutStreamFeed = false, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         var entry = Assembly.GetEntryAssembly()!.Location;
         var start = new ProcessStartInfo(Environment.ProcessPath!)
@@ -55,6 +57,7 @@ internal sealed class BenchServerProcess : IAsyncDisposable
 
         start.ArgumentList.Add(ServeFlag);
         start.ArgumentList.Add(withoutStreamFeed ? "quiet" : "streams");
+        start.ArgumentList.Add(synchronous.ToString());
         start.ArgumentList.Add(dataDir);
         if (connectionString is not null)
         {
@@ -82,7 +85,7 @@ internal sealed class BenchServerProcess : IAsyncDisposable
     /// Child side: serve until stdin closes. "quiet" replaces the live streams' wake-up with a no-op, to measure what the
     /// per-commit event feed costs (diagnostic only: live streams then fall back to their safety poll).
     /// </summary>
-    public static async Task<int> ServeAsync(string mode, string dataDir, string? connectionString)
+    public static async Task<int> ServeAsync(string mode, string synchronous, string dataDir, string? connectionString)
     {
         var app = ServerHost.Build(new ServerOptions
         {
@@ -90,6 +93,7 @@ internal sealed class BenchServerProcess : IAsyncDisposable
             ConnectionString = connectionString,
             Urls = "http://127.0.0.1:0",
             PrintAdminToken = false,
+            SqliteSynchronous = Enum.Parse<SqliteSynchronous>(synchronous),
         }, configureServices: mode == "quiet" ? services => services.AddSingleton<AgentKanban.Server.Streams.IEventSignal>(new QuietSignal()) : null);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');

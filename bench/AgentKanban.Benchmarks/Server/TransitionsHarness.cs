@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Benchmarks.Server;
 
@@ -8,8 +9,12 @@ namespace AgentKanban.Benchmarks.Server;
 /// End-to-end transitions throughput through the real HTTP API on loopback (a benchmark, not a test). Each task goes
 /// claim (worker session JWT) → review (worker session JWT) → complete (user token): three compare-and-set transitions.
 /// Run: <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --transitions [--engine sqlite|postgres|both]
-/// [--tasks 3000] [--concurrency 32] [--pg "Host=…"] [--in-process] [--without-stream-feed]</c>. Tasks, leases and sessions are prepared before the
+/// [--tasks 3000] [--concurrency 32] [--pg "Host=…"] [--in-process] [--without-stream-feed]
+/// [--sqlite-synchronous full|normal|both] [--rounds 1]</c>. Tasks, leases and sessions are prepared before the
 /// clock starts. By default the server runs in a child process so its CPU time per transition is reported on its own.
+/// <c>--sqlite-synchronous both</c> measures the SQLite store with the product's <c>synchronous=FULL</c> and with
+/// <c>NORMAL</c> in the same run; <c>--rounds N</c> repeats every configuration N times, interleaved, and ends with
+/// each configuration's median, so a burst of load from elsewhere on a shared machine does not decide the comparison.
 /// </summary>
 public static class TransitionsHarness
 {
@@ -19,9 +24,9 @@ public static class TransitionsHarness
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args is [BenchServerProcess.ServeFlag, var mode, var dataDir, ..])
+        if (args is [BenchServerProcess.ServeFlag, var mode, var synchronous, var dataDir, ..])
         {
-            return await BenchServerProcess.ServeAsync(mode, dataDir, args.Length > 3 ? args[3] : null);
+            return await BenchServerProcess.ServeAsync(mode, synchronous, dataDir, args.Length > 4 ? args[4] : null);
         }
 
         var apart = true;
@@ -30,6 +35,8 @@ public static class TransitionsHarness
         var tasks = 3000;
         var concurrency = 32;
         var postgres = BenchServer.DefaultPostgres;
+        SqliteSynchronous[] synchronousLevels = [SqliteSynchronous.Full];
+        var rounds = 1;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -52,28 +59,67 @@ public static class TransitionsHarness
                 case "--without-stream-feed":
                     withoutStreamFeed = true;
                     break;
+                case "--sqlite-synchronous" when i + 1 < args.Length:
+                    synchronousLevels = args[++i] switch
+                    {
+                        "full" => [SqliteSynchronous.Full],
+                        "normal" => [SqliteSynchronous.Normal],
+                        "both" => [SqliteSynchronous.Full, SqliteSynchronous.Normal],
+                        var other => throw new ArgumentException($"--sqlite-synchronous takes full, normal or both, not '{other}'"),
+                    };
+                    break;
+                case "--rounds" when i + 1 < args.Length:
+                    rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
+                    break;
                 default:
                     await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'");
                     return 2;
             }
         }
 
-        foreach (var engine in engines)
+        var configurations = engines
+            .SelectMany(engine => engine == "sqlite" ? synchronousLevels.Select(level => (Engine: engine, Synchronous: level)) : [(engine, SqliteSynchronous.Full)])
+            .ToList();
+        var results = configurations.ToDictionary(c => c, _ => new List<double>());
+        for (var round = 1; round <= rounds; round++)
         {
-            await RunEngineAsync(engine, tasks, concurrency, postgres, apart, withoutStreamFeed);
+            foreach (var configuration in configurations)
+            {
+                var label = configuration.Engine == "sqlite" ? $"sqlite synchronous={configuration.Synchronous.ToString().ToUpperInvariant()}" : configuration.Engine;
+                label = rounds > 1 ? $"{label}, round {round}/{rounds}" : label;
+                results[configuration].Add(await RunEngineAsync(configuration.Engine, configuration.Synchronous, label, tasks, concurrency, postgres, apart, withoutStreamFeed));
+            }
+        }
+
+        if (rounds > 1)
+        {
+            foreach (var (configuration, perSecond) in results)
+            {
+                var label = configuration.Engine == "sqlite" ? $"sqlite synchronous={configuration.Synchronous.ToString().ToUpperInvariant()}" : configuration.Engine;
+                Console.WriteLine(FormattableString.Invariant(
+                    $"[{label}] median of {rounds} rounds: {Median(perSecond):F0} transitions/s (each: {string.Join(", ", perSecond.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))})"));
+            }
         }
 
         return 0;
     }
 
-    private static async Task RunEngineAsync(string engine, int taskCount, int concurrency, string postgres, bool apart, bool withoutStreamFeed)
+    private static double Median(List<double> values)
     {
-        await using var server = await BenchServer.StartAsync(engine, postgres, apart, withoutStreamFeed);
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>One measured run on a fresh server; returns transitions per second.</summary>
+    private static async Task<double> RunEngineAsync(
+        string engine, SqliteSynchronous synchronous, string label, int taskCount, int concurrency, string postgres, bool apart, bool withoutStreamFeed)
+    {
+        await using var server = await BenchServer.StartAsync(engine, postgres, apart, withoutStreamFeed, synchronous);
         var tenant = await server.CreateTenantAsync();
         var prepared = new ConcurrentBag<PreparedTask>();
         var setup = Stopwatch.StartNew();
         await Parallel.ForAsync(0, taskCount, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, _) => prepared.Add(await server.PrepareTaskAsync(tenant)));
-        Console.WriteLine($"[{engine}] prepared {taskCount} tasks (create + lease + session) in {setup.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"[{label}] prepared {taskCount} tasks (create + lease + session) in {setup.Elapsed.TotalSeconds:F1} s");
 
         // Warm-up: JIT and connection pools, on a few tasks outside the measurement.
         var queue = new ConcurrentQueue<PreparedTask>(prepared);
@@ -102,7 +148,8 @@ public static class TransitionsHarness
             : FormattableString.Invariant(
                 $"CPU {cpu / perTransition:F3} ms per transition (server and load generator together, {Environment.ProcessorCount} cores), {allocated / perTransition / 1024.0:F1} KiB allocated per transition, {gcs}");
         Console.WriteLine(FormattableString.Invariant(
-            $"[{engine}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients: {transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; {cost}; failures {failures}"));
+            $"[{label}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients: {transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; {cost}; failures {failures}"));
+        return transitions / elapsed;
     }
 
     private static async Task<int> DriveAsync(BenchServer server, Tenant tenant, ConcurrentQueue<PreparedTask> queue, int count, int concurrency, ConcurrentBag<double> latencies)

@@ -52,7 +52,7 @@ public static class BoardsApi
         var boards = await store.ReadAsync(async (db, ct) =>
         {
             await using var command = db.Command("SELECT id FROM boards WHERE owner_id = @o" + (name is null ? "" : " AND name = @n") +
-                                                 " ORDER BY created_at, name").Add("@o", caller.OwnerId);
+                                                 " ORDER BY created_seq").Add("@o", caller.OwnerId);
             if (name is not null)
             {
                 command.Add("@n", name);

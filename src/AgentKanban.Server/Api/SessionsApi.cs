@@ -125,7 +125,7 @@ public static partial class SessionsApi
                 command.Add("@s", status);
             }
 
-            command.CommandText = sql.Append(" ORDER BY created_at DESC, id LIMIT 1000").ToString();
+            command.CommandText = sql.Append(" ORDER BY created_seq DESC LIMIT 1000").ToString();
             var list = new List<SessionDto>();
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -172,6 +172,10 @@ public static partial class SessionsApi
         });
     }
 
+    /// <summary>
+    /// Adds to a session's usage counters. Unlike task writes this has no epoch fence: the tokens were spent whether or
+    /// not the task was re-leased since, and the counters belong to the session's own row, not to the task.
+    /// </summary>
     public static async Task<ApiResult> AddUsageAsync(string id, HttpContext http, Mutations mutations)
     {
         var self = http.GetCaller();

@@ -20,6 +20,30 @@ public static class TaskGuards
     }
 
     /// <summary>
+    /// 403 unless a worker session's new task would be a subtask of its own task: a worker splits up or hands on the
+    /// work it holds; it does not file work elsewhere on the board.
+    /// </summary>
+    public static void RequireOwnSubtask(Caller caller, string? parentId)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.IsWorker)
+        {
+            return;
+        }
+
+        if (caller.TaskId is null)
+        {
+            throw ApiException.Forbidden("this worker session holds no task, so it cannot create subtasks");
+        }
+
+        if (parentId is { Length: > 0 } && parentId != caller.TaskId)
+        {
+            throw ApiException.Forbidden(
+                $"this worker session may only create subtasks of its own task '{caller.TaskId}' (parent_id '{Validate.Truncate(parentId)}' is another task)");
+        }
+    }
+
+    /// <summary>
     /// Inside a write: the task exists for the owner and — for a worker — is still at the session's epoch. The row is
     /// share-locked (PostgreSQL) so a lease expiry cannot slip in before the commit.
     /// </summary>

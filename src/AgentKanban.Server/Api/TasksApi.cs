@@ -11,9 +11,10 @@ using Microsoft.AspNetCore.Routing;
 namespace AgentKanban.Server.Api;
 
 /// <summary>
-/// Tasks: create (users, leaders, workers for subtasks), list with filters, get with activity and messages, update
-/// and delete (users, leaders). Board, repository and assignee references accept an id or a name. Creating or
-/// assigning never needs a machine online: the task simply waits.
+/// Tasks: create (users, leaders; a worker session only subtasks of its own task, on that task's board, while its
+/// epoch is current), list with filters, get with activity and messages, update and delete (users, leaders). Board,
+/// repository and assignee references accept an id or a name. Creating or assigning never needs a machine online: the
+/// task simply waits.
 /// </summary>
 public static partial class TasksApi
 {
@@ -36,7 +37,8 @@ public static partial class TasksApi
 
     public static async Task<ApiResult> CreateAsync(HttpContext http, Mutations mutations)
     {
-        http.GetCaller().Require("create tasks", ActorRole.User, ActorRole.Leader, ActorRole.Worker);
+        var self = http.GetCaller();
+        self.Require("create tasks", ActorRole.User, ActorRole.Leader, ActorRole.Worker);
         var body = await RequestBody.ReadAsync(http.Request, ContractsJsonContext.Default.CreateTaskRequest, optional: false, http.RequestAborted);
         var title = Validate.Name("title", body!.Title, 500);
         var description = Validate.Text("description", body.Description);
@@ -46,18 +48,31 @@ public static partial class TasksApi
         var repoRef = Validate.OptionalName("repository_id", body.RepositoryId);
         var assigneeRef = Validate.OptionalName("assigned_to", body.AssignedTo);
         var parentRef = Validate.OptionalName("parent_id", body.ParentId);
+        TaskGuards.RequireOwnSubtask(self, parentRef);
+
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
             var db = tx.Scope;
-            // A worker's tasks are subtasks of the task its session holds.
-            var parentId = parentRef is { Length: > 0 } ? parentRef : caller.IsWorker ? caller.TaskId : null;
+            string? parentId;
             string? parentBoard = null;
-            if (parentId is not null)
+            if (caller.IsWorker)
             {
-                parentBoard = (string?)await tx.Command("SELECT board_id FROM tasks WHERE id = @id AND owner_id = @o")
-                                  .Add("@id", parentId).Add("@o", caller.OwnerId).ScalarAsync(ct)
-                              ?? throw ApiException.Validation("parent_id", $"parent task '{Validate.Truncate(parentId)}' not found");
+                // A worker's tasks are subtasks of the task its session holds, written only while that session's epoch is
+                // the task's: once the task was re-leased, the old run must not add work to the board.
+                var own = await TaskGuards.LockTaskAsync(tx, caller, caller.TaskId!, now, ct);
+                parentId = own.Id;
+                parentBoard = own.BoardId;
+            }
+            else
+            {
+                parentId = parentRef is { Length: > 0 } ? parentRef : null;
+                if (parentId is not null)
+                {
+                    parentBoard = (string?)await tx.Command("SELECT board_id FROM tasks WHERE id = @id AND owner_id = @o")
+                                      .Add("@id", parentId).Add("@o", caller.OwnerId).ScalarAsync(ct)
+                                  ?? throw ApiException.Validation("parent_id", $"parent task '{Validate.Truncate(parentId)}' not found");
+                }
             }
 
             var board = boardRef is { Length: > 0 }
@@ -65,6 +80,11 @@ public static partial class TasksApi
                 : parentBoard is not null
                     ? await Resolve.BoardAsync(db, caller.OwnerId, parentBoard, ct)
                     : throw ApiException.Validation("board_id", "'board_id' is required (a board id or name)");
+            if (caller.IsWorker && board.Id != parentBoard)
+            {
+                throw ApiException.Forbidden($"a worker session creates tasks only on its own task's board (board '{Validate.Truncate(boardRef!)}' is another board)");
+            }
+
             var repositoryId = await RepositoryForBoardAsync(db, caller.OwnerId, board, repoRef, ct);
             var assignee = await AssigneeAsync(db, caller.OwnerId, assigneeRef, ct);
             await CheckLabelsAsync(db, board, labels, ct);

@@ -61,7 +61,7 @@ public static class UsersApi
         RequireAdmin(http.GetCaller());
         var users = await store.ReadAsync(async (db, ct) =>
         {
-            await using var command = db.Command("SELECT id, name, is_admin, created_at FROM users ORDER BY created_at, name");
+            await using var command = db.Command("SELECT id, name, is_admin, created_at FROM users ORDER BY created_seq");
             await using var reader = await command.ExecuteReaderAsync(ct);
             var list = new List<UserDto>();
             while (await reader.ReadAsync(ct))

@@ -46,12 +46,16 @@ internal static class Migrations
         return scripts;
     }
 
-    /// <summary>Applies every script newer than the recorded ones. The caller holds whatever lock keeps other starters out.</summary>
+    /// <summary>
+    /// Applies every script newer than the recorded ones, up to <paramref name="maxVersion"/> (all of them unless told).
+    /// The caller holds whatever lock keeps other starters out.
+    /// </summary>
     public static async Task<int> ApplyAsync(
         DbConnection connection,
         StorageKind kind,
         DateTimeOffset now,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int maxVersion = int.MaxValue)
     {
         var createTable = kind == StorageKind.Sqlite
             ? "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
@@ -71,7 +75,7 @@ internal static class Migrations
         var count = 0;
         foreach (var script in For(kind))
         {
-            if (applied.Contains(script.Version))
+            if (applied.Contains(script.Version) || script.Version > maxVersion)
             {
                 continue;
             }

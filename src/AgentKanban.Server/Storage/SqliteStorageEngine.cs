@@ -7,7 +7,8 @@ namespace AgentKanban.Server.Storage;
 /// <summary>
 /// Embedded SQLite in <c>DIR/ak.db</c>: WAL (readers never block the writer), a busy timeout, and exactly one writer —
 /// a single connection guarded by a semaphore, each write a short <c>BEGIN IMMEDIATE</c> transaction, so SQLite never
-/// answers "database is locked" to a second writer of this process.
+/// answers "database is locked" to a second writer of this process. Every commit is synced to disk before it returns
+/// (<c>synchronous=FULL</c>, see <see cref="SqliteSynchronous"/>).
 /// </summary>
 public sealed class SqliteStorageEngine : IStorageEngine
 {
@@ -24,13 +25,14 @@ public sealed class SqliteStorageEngine : IStorageEngine
     private readonly IEventSignal _signal;
     private readonly TimeProvider _time;
     private readonly string _connectionString;
+    private readonly SqliteSynchronous _synchronous;
     private SqliteCommandCache? _writer;
     private volatile bool _disposed;
     private int _commitsSinceCheckpoint;
     private int _checkpointRunning;
     private Task _checkpoint = Task.CompletedTask;
 
-    public SqliteStorageEngine(string dataDir, IEventSignal? signal, TimeProvider timeProvider)
+    public SqliteStorageEngine(string dataDir, IEventSignal? signal, TimeProvider timeProvider, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataDir);
         Directory.CreateDirectory(dataDir);
@@ -43,6 +45,7 @@ public sealed class SqliteStorageEngine : IStorageEngine
         }.ToString();
         _signal = signal ?? NoopEventSignal.Instance;
         _time = timeProvider;
+        _synchronous = synchronous;
     }
 
     public string DatabasePath { get; }
@@ -212,9 +215,12 @@ public sealed class SqliteStorageEngine : IStorageEngine
 
         var writer = new SqliteConnection(_connectionString);
         await writer.OpenAsync(cancellationToken);
-        // WAL: readers never block the writer. synchronous=NORMAL in WAL mode loses nothing when the process crashes
-        // (an OS crash or power cut may drop the last commits); busy_timeout covers another process's checkpoint.
-        await writer.Command("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; " +
+        // WAL: readers never block the writer. synchronous=FULL syncs the WAL at every commit: with NORMAL a power cut
+        // or OS crash can drop the last commits after their answers went out, and the next start would hand out the
+        // same event ids and lease epochs a second time (a daemon could then hold a lease whose epoch another one also
+        // holds). busy_timeout covers another process's checkpoint.
+        var synchronous = _synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL";
+        await writer.Command($"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; " +
                              "PRAGMA wal_autocheckpoint=0;")
             .ExecAsync(cancellationToken);
         _writer = new SqliteCommandCache(writer);

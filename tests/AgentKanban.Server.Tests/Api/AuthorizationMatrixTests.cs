@@ -145,6 +145,53 @@ public abstract class AuthorizationMatrixTests(ServerFixture fixture) : ServerTe
         Assert.Empty(task.Messages!);
     }
 
+    [Fact]
+    public async Task A_worker_creates_tasks_only_as_subtasks_of_its_own_task_on_its_board()
+    {
+        var user = await NewUserAsync();
+        var world = await World.BuildAsync(user, "in_progress");
+        var other = await user.CreateTaskAsync(world.Board.Id, cancellationToken: Ct);
+        var before = await ListTasksAsync(user);
+
+        var underOther = await (await CreateTask(world.Worker.Client, new CreateTaskRequest { Title = "under another task", ParentId = other.Id }))
+            .ReadErrorAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden, cancellationToken: Ct);
+        Assert.Contains("its own task", underOther.Message, StringComparison.Ordinal);
+        var elsewhere = await (await CreateTask(world.Worker.Client, new CreateTaskRequest { Title = "on another board", BoardId = world.SpareBoard.Name }))
+            .ReadErrorAsync(HttpStatusCode.Forbidden, ErrorCodes.Forbidden, cancellationToken: Ct);
+        Assert.Contains("its own task's board", elsewhere.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await ListTasksAsync(user));
+
+        // Naming its own task and board explicitly is the same as leaving them out.
+        var sub = await (await CreateTask(world.Worker.Client, new CreateTaskRequest { Title = "split out", ParentId = world.Task.Id, BoardId = world.Board.Name }))
+            .ReadAsync(HttpStatusCode.Created, ContractsJsonContext.Default.TaskDto, Ct);
+        Assert.Equal((world.Task.Id, world.Board.Id), (sub.ParentId, sub.BoardId));
+    }
+
+    [Fact]
+    public async Task A_stale_session_cannot_create_tasks()
+    {
+        var user = await NewUserAsync();
+        var world = await World.BuildAsync(user, "in_progress");
+        await TransitionOkAsync(world.Machine.Client, world.Task.Id, "release");
+        await world.Machine.LeaseAsync(world.Task.Id, Ct);
+        var before = await ListTasksAsync(user);
+
+        await (await CreateTask(world.Worker.Client, new CreateTaskRequest { Title = "late subtask" }))
+            .ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.StaleEpoch, cancellationToken: Ct);
+        await (await CreateTask(world.Worker.Client, new CreateTaskRequest { Title = "late subtask", BoardId = world.Board.Id, ParentId = world.Task.Id }))
+            .ReadErrorAsync(HttpStatusCode.Conflict, ErrorCodes.StaleEpoch, cancellationToken: Ct);
+        Assert.Equal(before, await ListTasksAsync(user));
+        var task = await user.GetTaskAsync(world.Task.Id, Ct);
+        Assert.Equal("todo", task.Status);
+    }
+
+    private static Task<HttpResponseMessage> CreateTask(HttpClient client, CreateTaskRequest request) =>
+        client.PostJsonAsync("api/tasks", request, ContractsJsonContext.Default.CreateTaskRequest, Ct);
+
+    private static async Task<List<string>> ListTasksAsync(TestUser user) =>
+        (await (await user.Client.GetAsync("api/tasks", Ct)).ReadAsync(HttpStatusCode.OK, ContractsJsonContext.Default.ListTaskDto, Ct))
+        .Select(t => t.Id).Order(StringComparer.Ordinal).ToList();
+
     private static Task<HttpResponseMessage> Transition(HttpClient client, World world, string verb) => Transition(client, world.Task.Id, verb);
 
     private static Task<HttpResponseMessage> Transition(HttpClient client, string taskId, string verb) =>

@@ -26,6 +26,9 @@ public sealed record TestServerOptions
     /// <summary>The per-session cap of retained agent events; null = the server's default.</summary>
     public int? AgentEventsPerSession { get; init; }
 
+    /// <summary>The SQLite writer's sync level; null = the server's default.</summary>
+    public SqliteSynchronous? SqliteSynchronous { get; init; }
+
     /// <summary>Reuse this data directory (a restart); it is then left in place when the server is disposed.</summary>
     public string? DataDir { get; init; }
 }
@@ -104,6 +107,7 @@ public sealed class TestServer : IAsyncDisposable
             LeaseTtl = options.LeaseTtl ?? TimeSpan.FromMinutes(5),
             PrintAdminToken = false,
             AgentEventsPerSession = options.AgentEventsPerSession ?? new ServerOptions { DataDir = dataDir }.AgentEventsPerSession,
+            SqliteSynchronous = options.SqliteSynchronous ?? new ServerOptions { DataDir = dataDir }.SqliteSynchronous,
         }, time);
         try
         {
