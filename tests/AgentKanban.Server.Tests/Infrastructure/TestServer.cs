@@ -28,6 +28,9 @@ public sealed record TestServerOptions
 
     /// <summary>Reuse this data directory (a restart); it is then left in place when the server is disposed.</summary>
     public string? DataDir { get; init; }
+
+    /// <summary>Runs after the server's own registrations, so a test can wrap or replace a service.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 }
 
 /// <summary>
@@ -104,7 +107,7 @@ public sealed class TestServer : IAsyncDisposable
             LeaseTtl = options.LeaseTtl ?? TimeSpan.FromMinutes(5),
             PrintAdminToken = false,
             AgentEventsPerSession = options.AgentEventsPerSession ?? new ServerOptions { DataDir = dataDir }.AgentEventsPerSession,
-        }, time);
+        }, time, options.ConfigureServices);
         try
         {
             await app.StartAsync(cancellationToken);

@@ -157,6 +157,40 @@ public abstract class StreamResetTests
         Assert.True(onBoard.Id > head);
     }
 
+    [Fact]
+    public async Task A_pruning_between_the_open_and_the_catch_up_read_ends_in_a_reset_not_a_gap()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        var pruneAfterOpen = new PruneAfterOpen();
+        await using var server = await TestServer.StartAsync(Kind, new TestServerOptions
+        {
+            Time = time,
+            ConfigureServices = services => services.AddSingleton<IEventLog>(sp =>
+                pruneAfterOpen.Wrap(new DbEventLog(sp.GetRequiredService<EventStreamDatabase>().OpenConnection), sp)),
+        }, Ct);
+        var user = await server.CreateUserAsync(cancellationToken: Ct);
+        var board = await user.CreateBoardAsync(cancellationToken: Ct);
+        var task = await user.CreateTaskAsync(board.Id, cancellationToken: Ct);
+        var seen = await StreamTestStore.LatestAsync(server.Storage, Ct);
+        await StreamApi.PostMessageAsync(user.Client, task.Id, "missed", Ct);
+        var prunedThrough = await StreamTestStore.LatestAsync(server.Storage, Ct);
+
+        // Nothing is pruned when the stream opens, so it starts without a reset; the retention then runs before the
+        // task stream (which starts in the past, so from the log) reads what follows the client's id. That read sees
+        // the pruning in the same snapshot as its rows.
+        pruneAfterOpen.Arm(() => time.Advance(TimeSpan.FromDays(31)));
+        await using var stream = await SseTestStream.OpenAsync(user.Client, $"api/tasks/{task.Id}/events", Ct, lastEventId: seen.ToString(CultureInfo.InvariantCulture));
+        var first = await stream.NextFrameAsync(Ct);
+
+        Assert.True(pruneAfterOpen.Ran);
+        Assert.Equal(StreamEvents.Reset, first.Type);
+        Assert.Equal(prunedThrough, first.Id);
+        Assert.Equal(prunedThrough, PrunedThrough(first));
+        await StreamApi.PostMessageAsync(user.Client, task.Id, "live", Ct);
+        var next = await stream.NextFrameAsync(Ct);
+        Assert.True(next.Id > prunedThrough);
+    }
+
     /// <summary>
     /// Task A's creation and update (seen by nobody but a client that stopped after the creation), then 31 days later
     /// task B; the retention prunes everything before B.
@@ -216,6 +250,46 @@ public abstract class StreamResetTests
         var response = await work.Session.Client.PostJsonAsync($"api/sessions/{work.Session.Id}/events", new AgentEventBatchRequest { Events = events },
             ContractsJsonContext.Default.AgentEventBatchRequest, Ct);
         await response.ExpectAsync(HttpStatusCode.OK, Ct);
+    }
+
+    /// <summary>
+    /// Wraps the server's event log so that, once armed, the next stream to open finds the log as it was and then, before
+    /// it reads anything, the retention runs (after <c>Arm</c>'s clock move): a pruning that races the stream's catch-up.
+    /// </summary>
+    private sealed class PruneAfterOpen
+    {
+        private Action? _armed;
+
+        public bool Ran { get; private set; }
+
+        public void Arm(Action moveClock) => _armed = moveClock;
+
+        public IEventLog Wrap(IEventLog inner, IServiceProvider services) => new Log(inner, this, services);
+
+        private sealed class Log(IEventLog inner, PruneAfterOpen owner, IServiceProvider services) : IEventLog
+        {
+            public Task<long> GetLatestIdAsync(CancellationToken cancellationToken) => inner.GetLatestIdAsync(cancellationToken);
+
+            public async Task<LogPosition> GetPositionAsync(StreamScope? scope, CancellationToken cancellationToken)
+            {
+                var position = await inner.GetPositionAsync(scope, cancellationToken);
+                if (Interlocked.Exchange(ref owner._armed, null) is { } moveClock)
+                {
+                    // The hourly pass may run on the moved clock too; either way the pruning is committed after this call.
+                    moveClock();
+                    await services.GetRequiredService<EventRetention>().PruneOnceAsync(cancellationToken);
+                    owner.Ran = true;
+                }
+
+                return position;
+            }
+
+            public Task<IReadOnlyList<StoredEvent>> ReadAsync(long afterId, long? upToId, StreamScope? scope, int limit, CancellationToken cancellationToken) =>
+                inner.ReadAsync(afterId, upToId, scope, limit, cancellationToken);
+
+            public Task<CatchUpBatch> ReadCatchUpAsync(long afterId, long upToId, StreamScope scope, int limit, CancellationToken cancellationToken) =>
+                inner.ReadCatchUpAsync(afterId, upToId, scope, limit, cancellationToken);
+        }
     }
 
     private sealed record OldEvents(TestUser User, BoardDto Board, MachineDto Machine, TaskDto Recent, long SeenByStaleClient, long PrunedThrough, long Head);
