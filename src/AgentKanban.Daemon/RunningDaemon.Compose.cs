@@ -121,12 +121,13 @@ public sealed partial class RunningDaemon
         var feed = new WorkFeed(streamApi, watcher, context, timeProvider, loggerFactory.CreateLogger<WorkFeed>());
 
         // Wake-ups: a changed pause or breaker is reported at once and re-plans the loop; a finished run or
-        // preparation frees a slot; a push may bring work.
+        // preparation frees a slot; a push may bring work; a reset of the push channel means pushes were lost.
         gate.Changed += heartbeat.Wake;
         gate.Changed += loop.Wake;
         supervisor.RunEnded += _ => loop.Wake();
         dispatcher.PreparationEnded += loop.Wake;
         feed.Pushed += loop.WorkPushed;
+        feed.PushesMissed += loop.PushesMissed;
 
         // Leases: every heartbeat answer is reconciled with the store; a fence stops every agent at once; a confirmation
         // after a fence lets the stopped sessions continue.

@@ -110,8 +110,10 @@ public sealed record WaitForTask(string? Id, string Until, TimeSpan? Timeout, Ou
 
                 await foreach (var frame in frames.WithCancellation(ct))
                 {
+                    // A reset's id is the server's head: events after the one we resumed from were pruned, so whatever
+                    // they said about the task is read from the task itself (as is every frame that does not carry it).
                     lastEventId = frame.Id ?? lastEventId;
-                    var task = TaskFrom(frame, watch.Id) ?? await client.GetTaskAsync(watch.Id, ct);
+                    var task = (frame.Event == StreamEvents.Reset ? null : TaskFrom(frame, watch.Id)) ?? await client.GetTaskAsync(watch.Id, ct);
                     if (watch.Observe(task) is { } decided)
                     {
                         return decided;

@@ -107,6 +107,10 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 4603, Level = LogLevel.Information, Message = "Event stream lost ({Reason}); reconnecting in {Delay}, polling meanwhile")]
     public static partial void StreamLost(ILogger logger, string reason, TimeSpan delay);
 
+    [LoggerMessage(EventId = 4950, Level = LogLevel.Warning,
+        Message = "Event stream reset: the server pruned events up to {PrunedThrough}, past the last one seen; dispatching and checking every watched task again, then following from event {HeadId}")]
+    public static partial void StreamReset(ILogger logger, long? prunedThrough, long headId);
+
     // Host
     [LoggerMessage(EventId = 4701, Level = LogLevel.Information, Message = "Daemon started: machine {MachineId} ({MachineName}) on {Server}; state in {StateDir}; runtimes: {Runtimes}")]
     public static partial void Started(ILogger logger, string machineId, string machineName, string server, string stateDir, string runtimes);

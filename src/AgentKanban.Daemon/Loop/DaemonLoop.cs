@@ -30,6 +30,7 @@ public sealed class DaemonLoop(
     private readonly ConcurrentDictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _continuations = new();
     private volatile bool _pushed = true;
+    private volatile bool _watchAll;
     private TimeSpan _pollInterval = context.Options.PollMinInterval;
     private DateTimeOffset _nextPoll = DateTimeOffset.MinValue;
     private DateTimeOffset _nextWatch = DateTimeOffset.MinValue;
@@ -53,6 +54,17 @@ public sealed class DaemonLoop(
     {
         _pushed = true;
         _wake.Set();
+    }
+
+    /// <summary>
+    /// Pushes may have been lost for good (the server pruned events the work feed never saw): the next pass dispatches
+    /// and checks every watched session's task against the server, as the timers would eventually — but now, so a
+    /// missed task, rejection or cancellation is not left waiting for the slow poll.
+    /// </summary>
+    public void PushesMissed()
+    {
+        _watchAll = true;
+        WorkPushed();
     }
 
     /// <summary>Runs until <paramref name="stopTakingWork"/> fires (the first stage of shutdown).</summary>
@@ -146,8 +158,9 @@ public sealed class DaemonLoop(
         var now = timeProvider.GetUtcNow();
         await ReconcileAsync(now, stopping);
 
-        if (now >= _nextWatch)
+        if (now >= _nextWatch || _watchAll)
         {
+            _watchAll = false;
             _nextWatch = now + context.Options.TaskWatchInterval;
             StartBackground(watcher.CheckAllAsync(stopping));
         }

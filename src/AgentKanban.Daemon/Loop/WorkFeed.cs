@@ -7,7 +7,8 @@ namespace AgentKanban.Daemon.Loop;
 /// <summary>
 /// The push channel: the machine's SSE stream (its agents' task events). Every event wakes the daemon loop; a task
 /// event also goes to the <see cref="TaskWatcher"/>. Reconnects with <c>Last-Event-ID</c> and a capped backoff; while
-/// it is down the loop's polling carries dispatch alone.
+/// it is down the loop's polling carries dispatch alone. When the server answers a reconnect with <c>reset</c> (events
+/// after the last id were pruned, so pushes may be lost for good) it raises <see cref="PushesMissed"/>.
 /// </summary>
 public sealed class WorkFeed(
     BoardApiClient streamApi,
@@ -17,12 +18,22 @@ public sealed class WorkFeed(
     ILogger<WorkFeed> logger)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
-    private long? _lastEventId;
+    // Event ids start at 1: 0 means none yet (a fresh stream starts at the server's "now").
+    private long _lastEventId;
 
     /// <summary>An event arrived (the loop runs a pass).</summary>
     public event Action? Pushed;
 
+    /// <summary>
+    /// The server reset the stream: events this daemon never saw were pruned, so anything they would have pushed (new
+    /// work, a rejection, a cancellation) has to be looked up instead.
+    /// </summary>
+    public event Action? PushesMissed;
+
     public bool Connected { get; private set; }
+
+    /// <summary>The id of the last event received (where a reconnect resumes); null before the first.</summary>
+    public long? LastEventId => Interlocked.Read(ref _lastEventId) is > 0 and var id ? id : null;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -32,16 +43,24 @@ public sealed class WorkFeed(
             string reason;
             try
             {
-                await foreach (var evt in streamApi.StreamEventsAsync($"api/machines/{Uri.EscapeDataString(context.MachineId)}/events", _lastEventId, cancellationToken))
+                await foreach (var evt in streamApi.StreamEventsAsync($"api/machines/{Uri.EscapeDataString(context.MachineId)}/events", LastEventId, cancellationToken))
                 {
                     if (!Connected)
                     {
                         Connected = true;
                         backoff = TimeSpan.FromSeconds(1);
-                        DaemonLog.StreamConnected(logger, _lastEventId);
+                        DaemonLog.StreamConnected(logger, LastEventId);
                     }
 
-                    _lastEventId = evt.Id;
+                    // A reset's id is the server's head: the stream goes on from there.
+                    Interlocked.Exchange(ref _lastEventId, evt.Id);
+                    if (evt.Type == StreamEvents.Reset)
+                    {
+                        DaemonLog.StreamReset(logger, evt.PrunedThrough, evt.Id);
+                        PushesMissed?.Invoke();
+                        continue;
+                    }
+
                     await OnEventAsync(evt, cancellationToken);
                 }
 

@@ -226,7 +226,8 @@ public sealed class BoardApiClient
                 data.Append(line.AsSpan(line.Length > 5 && line[5] == ' ' ? 6 : 5));
             }
 
-            // "id:", "event:" and ": keep-alive" lines carry nothing the data does not already hold.
+            // "id:", "event:" and ": keep-alive" lines carry nothing the data does not already hold: every frame's data
+            // names its type and id, a reset's too (type "reset", id = the server's head).
         }
     }
 

@@ -92,7 +92,8 @@ public static class AgentEventRows
 
     /// <summary>
     /// Makes room for <paramref name="incoming"/> newer events so the session keeps at most <paramref name="cap"/>:
-    /// deletes all but the newest <c>cap - incoming</c> stored ones.
+    /// deletes all but the newest <c>cap - incoming</c> stored ones, and raises the prune mark of their task (a task
+    /// stream resuming from before the deleted events is then told to reload).
     /// </summary>
     public static async Task PruneAsync(WriteTransaction tx, string sessionId, int incoming, int cap, CancellationToken cancellationToken)
     {
@@ -100,16 +101,19 @@ public static class AgentEventRows
         var keep = cap - incoming;
         if (keep <= 0)
         {
-            await tx.Command("DELETE FROM events WHERE session_id = @s").Add("@s", sessionId).ExecAsync(cancellationToken);
+            await EventPruneMarks.DeleteAsync(tx,
+                tx.Command("DELETE FROM events WHERE session_id = @s RETURNING id, task_id").Add("@s", sessionId),
+                wholeLog: false, cancellationToken);
             return;
         }
 
         // The seq of the newest event that has to go (NULL — nothing deleted — while the session holds at most `keep`).
-        await tx.Command(
-                "DELETE FROM events WHERE session_id = @s AND agent_seq <= " +
-                "(SELECT agent_seq FROM events WHERE session_id = @s ORDER BY agent_seq DESC LIMIT 1 OFFSET @keep)")
-            .Add("@s", sessionId).Add("@keep", (long)keep)
-            .ExecAsync(cancellationToken);
+        await EventPruneMarks.DeleteAsync(tx,
+            tx.Command(
+                    "DELETE FROM events WHERE session_id = @s AND agent_seq <= " +
+                    "(SELECT agent_seq FROM events WHERE session_id = @s ORDER BY agent_seq DESC LIMIT 1 OFFSET @keep) RETURNING id, task_id")
+                .Add("@s", sessionId).Add("@keep", (long)keep),
+            wholeLog: false, cancellationToken);
     }
 
     /// <summary>The log row for one event (board, machine and agent columns stay empty: see the remark).</summary>

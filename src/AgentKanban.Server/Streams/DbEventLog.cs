@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Streams;
 
@@ -12,7 +13,13 @@ internal sealed class DbEventLog(Func<CancellationToken, ValueTask<DbConnection>
 {
     private const string Columns = "id, type, owner_id, board_id, task_id, machine_id, agent_id, payload";
 
-    public async Task<long> GetLatestIdAsync(CancellationToken cancellationToken)
+    /// <summary>The highest id in the table (pruning may have removed higher ones: the head also counts the marks).</summary>
+    private const string HeadSql = "(SELECT COALESCE(MAX(id), 0) FROM events)";
+
+    public async Task<long> GetLatestIdAsync(CancellationToken cancellationToken) =>
+        (await GetPositionAsync(scope: null, cancellationToken).ConfigureAwait(false)).Head;
+
+    public async Task<LogPosition> GetPositionAsync(StreamScope? scope, CancellationToken cancellationToken)
     {
         var connection = await openConnection(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -20,9 +27,66 @@ internal sealed class DbEventLog(Func<CancellationToken, ValueTask<DbConnection>
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
             {
-                command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM events";
-                var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+                // One statement, so the head and the floor come from one snapshot of the log.
+                command.CommandText = $"SELECT {HeadSql}, {EventPruneMarks.HighestSql}, {EventPruneMarks.FloorSql(scope?.Kind == StreamKind.Task)}";
+                if (scope?.Kind == StreamKind.Task)
+                {
+                    AddParameter(command, "task", scope.TargetId);
+                }
+
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    return new LogPosition(Math.Max(Int64(reader, 0), Int64(reader, 1)), Int64(reader, 2));
+                }
+            }
+        }
+    }
+
+    public async Task<CatchUpBatch> ReadCatchUpAsync(long afterId, long upToId, StreamScope scope, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var connection = await openConnection(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                // The rows and the prune marks in one statement (one snapshot): a pruning that removed rows of this range
+                // also shows in the floor it returns, so a gap can never pass unnoticed. The one-row side of the join
+                // carries head and floor even when no event matches.
+                command.CommandText =
+                    $"SELECT m.head, m.highest, m.floor, e.* FROM (SELECT {HeadSql} AS head, {EventPruneMarks.HighestSql} AS highest, " +
+                    $"{EventPruneMarks.FloorSql(scope.Kind == StreamKind.Task)} AS floor) m " +
+                    $"LEFT JOIN ({BuildSql(bounded: true, scope)}) e ON 1 = 1 ORDER BY e.id";
+                AddParameter(command, "after", afterId);
+                AddParameter(command, "limit", limit);
+                AddParameter(command, "upto", upToId);
+                AddParameter(command, "owner", scope.OwnerId);
+                AddParameter(command, "target", scope.TargetId);
+                if (scope.Kind == StreamKind.Task)
+                {
+                    AddParameter(command, "task", scope.TargetId);
+                }
+
+                var rows = new List<StoredEvent>(Math.Min(limit, 64));
+                var position = default(LogPosition);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        position = new LogPosition(Math.Max(Int64(reader, 0), Int64(reader, 1)), Int64(reader, 2));
+                        if (!reader.IsDBNull(3))
+                        {
+                            rows.Add(ReadRow(reader, 3));
+                        }
+                    }
+                }
+
+                return new CatchUpBatch(rows, position);
             }
         }
     }
@@ -79,21 +143,24 @@ internal sealed class DbEventLog(Func<CancellationToken, ValueTask<DbConnection>
         return $"SELECT {Columns} FROM events WHERE id > @after{upper}{filter} ORDER BY id LIMIT @limit";
     }
 
-    private static StoredEvent ReadRow(DbDataReader reader)
+    private static StoredEvent ReadRow(DbDataReader reader, int first = 0)
     {
-        var id = reader.GetInt64(0);
-        var type = reader.GetString(1);
-        var payload = reader.IsDBNull(7) ? "{}" : reader.GetString(7);
+        var id = reader.GetInt64(first);
+        var type = reader.GetString(first + 1);
+        var payload = reader.IsDBNull(first + 7) ? "{}" : reader.GetString(first + 7);
         return new StoredEvent(
             id,
             type,
-            reader.GetString(2),
-            NullableString(reader, 3),
-            NullableString(reader, 4),
-            NullableString(reader, 5),
-            NullableString(reader, 6),
+            reader.GetString(first + 2),
+            NullableString(reader, first + 3),
+            NullableString(reader, first + 4),
+            NullableString(reader, first + 5),
+            NullableString(reader, first + 6),
             EventFrames.Build(id, type, payload));
     }
+
+    private static long Int64(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

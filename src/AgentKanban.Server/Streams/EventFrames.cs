@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AgentKanban.Contracts;
 
 namespace AgentKanban.Server.Streams;
 
@@ -30,6 +31,32 @@ internal static class EventFrames
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             WriteData(writer, id, type, payload);
+        }
+
+        WriteAscii(buffer, "\n\n");
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The <c>reset</c> frame: the stream resumed after an id below <paramref name="prunedThrough"/>, so events its client
+    /// never saw may be gone. Its id is the log's head <paramref name="headId"/>, where the stream goes on; a client
+    /// reloads its picture rather than trusting the gap.
+    /// </summary>
+    public static byte[] Reset(long headId, long prunedThrough)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        WriteAscii(buffer, "id: ");
+        WriteAscii(buffer, headId.ToString(CultureInfo.InvariantCulture));
+        WriteAscii(buffer, "\nevent: ");
+        WriteAscii(buffer, StreamEvents.Reset);
+        WriteAscii(buffer, "\ndata: ");
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("id", headId);
+            writer.WriteString("type", StreamEvents.Reset);
+            writer.WriteNumber("pruned_through", prunedThrough);
+            writer.WriteEndObject();
         }
 
         WriteAscii(buffer, "\n\n");

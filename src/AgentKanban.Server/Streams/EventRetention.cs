@@ -7,8 +7,9 @@ namespace AgentKanban.Server.Streams;
 /// <summary>
 /// Keeps the event log from growing without end: every hour, events older than
 /// <see cref="ServerOptions.EventRetention"/> are deleted in small batches (short write transactions, so SQLite's one
-/// writer is never held for long). Nothing else is lost: tasks, activity and messages live in their own tables; a
-/// stream that resumes from a pruned position simply continues with the oldest event still kept.
+/// writer is never held for long). Nothing else is lost: tasks, activity and messages live in their own tables. Each
+/// batch raises the whole log's prune mark (<see cref="EventPruneMarks"/>) in its transaction, so a stream that resumes
+/// from a pruned position is told to reload instead of continuing with a gap.
 /// </summary>
 public sealed class EventRetention(IStorageEngine store, ServerClock clock, ServerOptions options, ILogger<EventRetention> logger)
     : PeriodicJob(clock.TimeProvider, Interval)
@@ -28,10 +29,10 @@ public sealed class EventRetention(IStorageEngine store, ServerClock clock, Serv
         var total = 0;
         while (true)
         {
-            var deleted = await store.WriteAsync((tx, ct) => tx.Command(
-                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < @before ORDER BY id LIMIT @n)")
-                .Add("@before", before).Add("@n", (long)BatchSize)
-                .ExecAsync(ct), cancellationToken);
+            var deleted = await store.WriteAsync((tx, ct) => EventPruneMarks.DeleteAsync(tx,
+                tx.Command("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < @before ORDER BY id LIMIT @n) RETURNING id, task_id")
+                    .Add("@before", before).Add("@n", (long)BatchSize),
+                wholeLog: true, ct), cancellationToken);
             total += deleted;
             if (deleted < BatchSize)
             {
@@ -41,6 +42,11 @@ public sealed class EventRetention(IStorageEngine store, ServerClock clock, Serv
 
         if (total > 0)
         {
+            await store.WriteAsync(async (tx, ct) =>
+            {
+                await EventPruneMarks.DropCoveredAsync(tx, ct);
+                return 0;
+            }, cancellationToken);
             ServerLog.EventsPruned(logger, total, options.EventRetention);
         }
 

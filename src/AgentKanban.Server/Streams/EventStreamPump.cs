@@ -12,6 +12,13 @@ namespace AgentKanban.Server.Streams;
 /// shared feed until the client goes away or the server stops. Old events (older than the feed's in-memory
 /// window) are read from the log in bounded, scope-filtered batches.
 /// </summary>
+/// <remarks>
+/// A resuming stream never continues across a gap: when events after its cursor may have been pruned (the cursor is
+/// below the floor of its scope, <see cref="LogPosition"/>) it sends a <c>reset</c> frame naming the head and goes on
+/// from the head. That is decided when the stream opens, whether the events would come from the in-memory window or
+/// from the log, so the answer never depends on what one instance happens to hold; and again on every catch-up read
+/// from the log, in the same snapshot as its rows, for a pruning that happens while the stream catches up.
+/// </remarks>
 internal sealed partial class EventStreamPump(
     EventFeed feed,
     IEventLog log,
@@ -24,8 +31,11 @@ internal sealed partial class EventStreamPump(
 
     private readonly EventStreamOptions _options = options.Value;
 
-    /// <summary>Writes the stream; <paramref name="afterId"/> is the last id the client has (events above it are sent).</summary>
-    public async Task RunAsync(HttpResponse response, StreamScope scope, long afterId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the stream from <paramref name="start"/>, given where the log stood (<paramref name="position"/>, read for
+    /// this scope when the request came in).
+    /// </summary>
+    public async Task RunAsync(HttpResponse response, StreamScope scope, StreamStart start, LogPosition position, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(scope);
@@ -35,6 +45,9 @@ internal sealed partial class EventStreamPump(
         response.Headers["X-Accel-Buffering"] = "no";
         response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
+        // A replay (?since=) asks for what is retained, gaps included; every other start resumes a picture.
+        var watchGaps = !start.IsReplay;
+        var afterId = start.Resolve(position.Head);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = stop.Token;
         StreamMetrics.Subscribers.Add(1);
@@ -51,6 +64,15 @@ internal sealed partial class EventStreamPump(
             }
 
             var cursor = afterId;
+            if (watchGaps && position.HasGapAfter(cursor))
+            {
+                cursor = await ResetAsync(writer, scope, cursor, position, token).ConfigureAwait(false);
+                if (cursor < 0)
+                {
+                    return;
+                }
+            }
+
             var window = await feed.CurrentAsync(token).ConfigureAwait(false);
 
             // Task streams carry agent events, which the log prunes to the last N per session while the in-memory
@@ -63,8 +85,22 @@ internal sealed partial class EventStreamPump(
                 {
                     // Behind the in-memory window: read the gap from the log, filtered, one batch at a time.
                     var upTo = Math.Max(window.CoveredFrom, logUpTo);
-                    var rows = await log.ReadAsync(cursor, upTo, scope, _options.ReadBatchSize, token).ConfigureAwait(false);
+                    var batch = await log.ReadCatchUpAsync(cursor, upTo, scope, _options.ReadBatchSize, token).ConfigureAwait(false);
                     StreamMetrics.CatchUpReads.Add(1);
+                    if (watchGaps && batch.Position.HasGapAfter(cursor))
+                    {
+                        // Pruned since the stream opened (or since the previous batch): these rows are not the whole range.
+                        cursor = await ResetAsync(writer, scope, cursor, batch.Position, token).ConfigureAwait(false);
+                        if (cursor < 0)
+                        {
+                            return;
+                        }
+
+                        window = await feed.CurrentAsync(token).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    var rows = batch.Events;
                     if (!await WriteAsync(writer, rows, scope, token).ConfigureAwait(false))
                     {
                         return;
@@ -118,6 +154,15 @@ internal sealed partial class EventStreamPump(
             await stop.CancelAsync().ConfigureAwait(false);
             StreamMetrics.Subscribers.Add(-1);
         }
+    }
+
+    /// <summary>Sends the <c>reset</c> frame; returns the new cursor (the head), or -1 when the client has gone.</summary>
+    private async ValueTask<long> ResetAsync(PipeWriter writer, StreamScope scope, long cursor, LogPosition position, CancellationToken cancellationToken)
+    {
+        LogReset(logger, scope.Kind, scope.TargetId, cursor, position.Floor, position.Head);
+        StreamMetrics.Resets.Add(1);
+        writer.Write(EventFrames.Reset(position.Head, position.Floor));
+        return (await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted ? -1 : position.Head;
     }
 
     private static async ValueTask<bool> WriteWindowAsync(PipeWriter writer, EventWindow window, long cursor, StreamScope scope, CancellationToken cancellationToken)
@@ -176,6 +221,10 @@ internal sealed partial class EventStreamPump(
 
         return !(await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted;
     }
+
+    [LoggerMessage(EventId = 1150, Level = LogLevel.Information,
+        Message = "The {Kind} stream of {TargetId} resumed after event {AfterId}, but events up to {PrunedThrough} were pruned: reset to the head {HeadId}")]
+    private static partial void LogReset(ILogger logger, StreamKind kind, string targetId, long afterId, long prunedThrough, long headId);
 
     [LoggerMessage(EventId = 4121, Level = LogLevel.Warning, Message = "Reading the event log for the {Kind} stream of {TargetId} failed; ending the stream")]
     private static partial void LogCatchUpFailed(ILogger logger, StreamKind kind, string targetId, Exception exception);

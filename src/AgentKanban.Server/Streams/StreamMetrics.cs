@@ -18,6 +18,9 @@ public static class StreamMetrics
     /// <summary>Queries single subscribers ran because they were behind the in-memory window.</summary>
     internal static readonly Counter<long> CatchUpReads = Meter.CreateCounter<long>("ak.streams.catchup.reads");
 
+    /// <summary><c>reset</c> frames sent: streams that resumed from an id whose successors may have been pruned.</summary>
+    internal static readonly Counter<long> Resets = Meter.CreateCounter<long>("ak.streams.resets");
+
     /// <summary>Event frames written to clients.</summary>
     internal static readonly Counter<long> FramesSent = Meter.CreateCounter<long>("ak.streams.frames.sent");
 

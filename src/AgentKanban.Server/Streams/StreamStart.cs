@@ -7,7 +7,12 @@ namespace AgentKanban.Server.Streams;
 /// (browsers cannot set the header on a first connect), else after <c>?since=</c> (0 = the whole history),
 /// else at "now" (nothing already committed is replayed).
 /// </summary>
-internal readonly record struct StreamStart(long? AfterId, string? InvalidField)
+/// <remarks>
+/// The first two resume a client's picture, which must not have a gap: when events after the id may have been pruned the
+/// stream starts with a reset instead. <c>?since=</c> (<see cref="IsReplay"/>) asks for what the log still keeps from a
+/// point on, gaps included, and never gets one.
+/// </remarks>
+internal readonly record struct StreamStart(long? AfterId, string? InvalidField, bool IsReplay = false)
 {
     public const string LastEventIdHeader = "Last-Event-ID";
 
@@ -24,7 +29,9 @@ internal readonly record struct StreamStart(long? AfterId, string? InvalidField)
             return fromQuery;
         }
 
-        return Pick(request.Query["since"].ToString(), "since") ?? new StreamStart(null, null);
+        return Pick(request.Query["since"].ToString(), "since") is { } fromSince
+            ? fromSince with { IsReplay = true }
+            : new StreamStart(null, null);
     }
 
     /// <summary>

@@ -58,10 +58,11 @@ internal static class StreamsApi
         }
 
         // "Now" is read from the log itself (not the feed), so nothing committed before this request is replayed
-        // and nothing committed after it is missed, whichever instance committed it.
-        var latest = await services.GetRequiredService<IEventLog>().GetLatestIdAsync(cancellationToken);
+        // and nothing committed after it is missed, whichever instance committed it. The floor comes with it: from the
+        // database, so every instance (and every restart) gives a resuming client the same answer.
         var scope = new StreamScope(kind, caller.OwnerId, target);
-        await services.GetRequiredService<EventStreamPump>().RunAsync(context.Response, scope, start.Resolve(latest), cancellationToken);
+        var position = await services.GetRequiredService<IEventLog>().GetPositionAsync(scope, cancellationToken);
+        await services.GetRequiredService<EventStreamPump>().RunAsync(context.Response, scope, start, position, cancellationToken);
     }
 
     private static bool IsThatMachine(Caller caller, string requested) =>

@@ -18,13 +18,15 @@ public sealed class BoardServer : IAsyncDisposable
 {
     private static readonly ContractsJsonContext Json = ContractsJsonContext.Default;
     private readonly TimeSpan _leaseTtl;
+    private readonly TimeSpan? _eventRetention;
     private WebApplication? _app;
 
-    private BoardServer(int port, string dataDir, TimeSpan leaseTtl)
+    private BoardServer(int port, string dataDir, TimeSpan leaseTtl, TimeSpan? eventRetention)
     {
         Port = port;
         DataDir = dataDir;
         _leaseTtl = leaseTtl;
+        _eventRetention = eventRetention;
         BaseUrl = $"http://127.0.0.1:{port}";
         Admin = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -36,9 +38,14 @@ public sealed class BoardServer : IAsyncDisposable
     public HttpClient Admin { get; }
     public bool IsRunning => _app is not null;
 
-    public static async Task<BoardServer> StartAsync(TimeSpan? leaseTtl = null)
+    /// <summary>The running server's services (its background jobs, for tests that drive them).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the server is not running");
+
+    /// <param name="leaseTtl">How long a dispatch lease lives (default 5 minutes).</param>
+    /// <param name="eventRetention">How old an event of the log must be to be pruned (default: the server's 30 days).</param>
+    public static async Task<BoardServer> StartAsync(TimeSpan? leaseTtl = null, TimeSpan? eventRetention = null)
     {
-        var server = new BoardServer(FreePort(), TestPaths.NewTempDirectory("server"), leaseTtl ?? TimeSpan.FromMinutes(5));
+        var server = new BoardServer(FreePort(), TestPaths.NewTempDirectory("server"), leaseTtl ?? TimeSpan.FromMinutes(5), eventRetention);
         await server.StartAgainAsync();
         server.AdminToken = (await File.ReadAllTextAsync(Path.Combine(server.DataDir, "admin-token"))).Trim();
         server.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.AdminToken);
@@ -48,13 +55,14 @@ public sealed class BoardServer : IAsyncDisposable
     /// <summary>Starts the server (again) on the same port and data.</summary>
     public async Task StartAgainAsync()
     {
-        var app = ServerHost.Build(new ServerOptions
+        var options = new ServerOptions
         {
             DataDir = DataDir,
             Urls = BaseUrl,
             LeaseTtl = _leaseTtl,
             PrintAdminToken = false,
-        });
+        };
+        var app = ServerHost.Build(_eventRetention is { } retention ? options with { EventRetention = retention } : options);
         await app.StartAsync();
         _app = app;
     }

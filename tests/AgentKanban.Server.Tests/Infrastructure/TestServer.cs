@@ -31,6 +31,9 @@ public sealed record TestServerOptions
 
     /// <summary>Reuse this data directory (a restart); it is then left in place when the server is disposed.</summary>
     public string? DataDir { get; init; }
+
+    /// <summary>Runs after the server's own registrations, so a test can wrap or replace a service.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 }
 
 /// <summary>
@@ -108,7 +111,7 @@ public sealed class TestServer : IAsyncDisposable
             PrintAdminToken = false,
             AgentEventsPerSession = options.AgentEventsPerSession ?? new ServerOptions { DataDir = dataDir }.AgentEventsPerSession,
             SqliteSynchronous = options.SqliteSynchronous ?? new ServerOptions { DataDir = dataDir }.SqliteSynchronous,
-        }, time);
+        }, time, options.ConfigureServices);
         try
         {
             await app.StartAsync(cancellationToken);

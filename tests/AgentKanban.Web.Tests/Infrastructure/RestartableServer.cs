@@ -13,20 +13,29 @@ namespace AgentKanban.Web.Tests.Infrastructure;
 public sealed class RestartableServer : IAsyncDisposable
 {
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "ak-web-restart-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly TimeProvider? _time;
+    private readonly TimeSpan? _eventRetention;
     private WebApplication? _app;
 
-    private RestartableServer(int port)
+    private RestartableServer(int port, TimeProvider? time, TimeSpan? eventRetention)
     {
         BaseUrl = $"http://127.0.0.1:{port}";
+        _time = time;
+        _eventRetention = eventRetention;
     }
 
     public string BaseUrl { get; }
 
     public string AdminToken => File.ReadAllText(Path.Combine(_dataDir, "admin-token")).Trim();
 
-    public static async Task<RestartableServer> StartAsync(CancellationToken cancellationToken)
+    /// <summary>The running server's services (its background jobs, for tests that drive them).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the server is not running");
+
+    /// <param name="time">The server's clock, kept across restarts (default: the system clock).</param>
+    /// <param name="eventRetention">How old an event of the log must be to be pruned (default: the server's 30 days).</param>
+    public static async Task<RestartableServer> StartAsync(CancellationToken cancellationToken, TimeProvider? time = null, TimeSpan? eventRetention = null)
     {
-        var server = new RestartableServer(FreePort());
+        var server = new RestartableServer(FreePort(), time, eventRetention);
         await server.StartAgainAsync(cancellationToken);
         return server;
     }
@@ -34,7 +43,8 @@ public sealed class RestartableServer : IAsyncDisposable
     public async Task StartAgainAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_dataDir);
-        _app = ServerHost.Build(new ServerOptions { DataDir = _dataDir, Urls = BaseUrl, PrintAdminToken = false });
+        var options = new ServerOptions { DataDir = _dataDir, Urls = BaseUrl, PrintAdminToken = false };
+        _app = ServerHost.Build(_eventRetention is { } retention ? options with { EventRetention = retention } : options, _time);
         await _app.StartAsync(cancellationToken);
     }
 

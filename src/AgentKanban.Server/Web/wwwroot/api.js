@@ -78,7 +78,10 @@ export async function signOut() {
  * page loads its snapshot, so nothing committed in between is missed). EventSource resumes a dropped connection by
  * itself with Last-Event-ID; but a browser gives up for good when a reconnection attempt fails (the server is still
  * down), so then the stream is reopened here with backoff from the last id seen (?last_event_id=), without a gap or
- * a duplicate. handlers: { 'task.updated': fn(data), ... }; onState(connected: boolean). Returns { close() }.
+ * a duplicate. When events after that id were pruned meanwhile, the server starts the stream with a 'reset' event
+ * instead (its id is the log's head, where the stream goes on): handlers.reset must reload the page's snapshot, the
+ * stream stays open. handlers: { 'task.updated': fn(data), ..., reset: fn(data) }; onState(connected: boolean).
+ * Returns { close() }.
  */
 export async function openStream(path, handlers, onState) {
   const { last_event_id: start } = await request('GET', '/api/events/latest');

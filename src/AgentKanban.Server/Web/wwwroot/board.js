@@ -53,11 +53,43 @@ export async function showBoard(board) {
   // missed, and an event older than the snapshot's copy of a task is ignored (updated_at comparison).
   const pending = [];
   let ready = false;
+  let loads = 0;
   const handle = (kind) => (data) => (ready ? apply(kind, data) : pending.push([kind, data]));
+
+  /** Loads the snapshot, draws it (the first time) or brings the drawn board in line with it, then applies the held events. */
+  const load = async (first) => {
+    const mine = ++loads;
+    ready = false;
+    const [tasks, times] = await Promise.all([
+      api.get(`/api/tasks?board_id=${encodeURIComponent(board.id)}`),
+      api.get(`/api/boards/${encodeURIComponent(board.id)}/column-times`),
+    ]);
+    if (state.board !== board || mine !== loads) return; // another board was picked, or a newer reload runs
+    if (first) {
+      performance.mark('ak-board-fetched');
+      drawSnapshot(tasks, times);
+    } else {
+      reconcile(tasks, times);
+    }
+    ready = true;
+    for (const [kind, data] of pending.splice(0)) apply(kind, data);
+    applyFilters();
+    document.getElementById('columns').dataset.ready = 'true';
+  };
+
+  // A reset: the server pruned events this page never saw, so its picture may be stale. The stream is already at the
+  // head (the reset's id): reload the snapshot as on a first load, holding the events that arrive meanwhile.
+  const reload = () => load(false).catch((e) => {
+    if (state.board !== board || e.status === 401) return;
+    hooks.announce('Could not reload the board: ' + e.message);
+    setTimeout(() => state.board === board && reload(), 3000);
+  });
+
   const stream = await openStream(`/api/boards/${encodeURIComponent(board.id)}/events`, {
     'task.created': handle('upsert'),
     'task.updated': handle('upsert'),
     'task.deleted': handle('delete'),
+    reset: () => reload(),
   }, hooks.connection);
   if (state.board !== board) {
     stream.close(); // another board was picked meanwhile
@@ -65,29 +97,8 @@ export async function showBoard(board) {
   }
   state.stream = stream;
 
-  const [tasks, times] = await Promise.all([
-    api.get(`/api/tasks?board_id=${encodeURIComponent(board.id)}`),
-    api.get(`/api/boards/${encodeURIComponent(board.id)}/column-times`),
-  ]);
-  if (state.board !== board) return; // another board was picked meanwhile
-  performance.mark('ak-board-fetched');
-  for (const t of times) state.since.set(t.task_id, t.since);
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, []]));
-  for (const task of tasks) {
-    state.tasks.set(task.id, task);
-    byStatus[task.status].push(task);
-  }
-  for (const status of STATUSES) {
-    const fragment = document.createDocumentFragment();
-    for (const task of sorted(byStatus[status])) {
-      fragment.append(cardItem(task));
-    }
-    columnList(status).append(fragment);
-  }
-  ready = true;
-  for (const [kind, data] of pending) apply(kind, data);
-  applyFilters();
-  document.getElementById('columns').dataset.ready = 'true';
+  await load(true);
+  if (state.board !== board) return;
   // Marks for the first-render benchmark: the cards are in the DOM, then the frame that shows them was painted.
   performance.mark('ak-board-drawn');
   requestAnimationFrame(() => setTimeout(() => performance.mark('ak-board-painted'), 0));
@@ -114,6 +125,39 @@ export function leaveBoard() {
   delete document.getElementById('columns').dataset.ready;
 }
 
+/** The first drawing of a board: each column built in one go. */
+function drawSnapshot(tasks, times) {
+  for (const t of times) state.since.set(t.task_id, t.since);
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, []]));
+  for (const task of tasks) {
+    state.tasks.set(task.id, task);
+    byStatus[task.status].push(task);
+  }
+  for (const status of STATUSES) {
+    const fragment = document.createDocumentFragment();
+    for (const task of sorted(byStatus[status])) {
+      fragment.append(cardItem(task));
+    }
+    columnList(status).append(fragment);
+  }
+}
+
+/**
+ * Brings the drawn board in line with a fresh snapshot (after a reset): cards of tasks that are gone are removed, the
+ * others updated and moved in place like a live event would (no redraw, focus kept).
+ */
+function reconcile(tasks, times) {
+  const since = new Map(times.map((t) => [t.task_id, t.since]));
+  const current = new Set(tasks.map((t) => t.id));
+  for (const id of [...state.tasks.keys()]) {
+    if (!current.has(id)) removeCard(id);
+  }
+  for (const task of tasks) {
+    upsert(task, since.get(task.id) || task.created_at);
+  }
+  updateCounts();
+}
+
 function cardItem(task) {
   const item = el('li', {}, buildCard(task, state.since.get(task.id) || task.created_at));
   state.cards.set(task.id, item);
@@ -124,26 +168,38 @@ function apply(kind, event) {
   const task = event.task;
   if (!task || !state.board || task.board_id !== state.board.id) return;
   if (kind === 'delete') {
-    const item = state.cards.get(task.id);
-    if (item) item.remove();
-    state.cards.delete(task.id);
-    state.tasks.delete(task.id);
+    removeCard(task.id);
     updateCounts();
     return;
   }
   const known = state.tasks.get(task.id);
   if (known && known.updated_at > task.updated_at) return; // stale: the snapshot is newer
+  const since = !known ? task.created_at
+    : known.status !== task.status ? event.created_at || task.updated_at
+      : state.since.get(task.id);
+  upsert(task, since);
+  updateCounts();
+}
+
+function removeCard(id) {
+  const item = state.cards.get(id);
+  if (item) item.remove();
+  state.cards.delete(id);
+  state.tasks.delete(id);
+}
+
+/** Draws a task's current copy: its card updated (or created) and moved to its place in its column. */
+function upsert(task, since) {
+  const known = state.tasks.get(task.id);
   state.tasks.set(task.id, task);
-  if (!known) {
-    state.since.set(task.id, task.created_at);
-  } else if (known.status !== task.status) {
-    state.since.set(task.id, event.created_at || task.updated_at);
+  state.since.set(task.id, since);
+  if (known && known.status !== task.status) {
     hooks.announce(`“${task.title}” moved to ${task.status.replace('_', ' ')}`);
   }
   let item = state.cards.get(task.id);
   const focused = item && item.contains(document.activeElement);
   if (item) {
-    fillCard(item.firstChild, task, state.since.get(task.id));
+    fillCard(item.firstChild, task, since);
   } else {
     item = cardItem(task);
   }
@@ -155,7 +211,6 @@ function apply(kind, event) {
     if (current && card) fillCard(card.firstChild, current, state.since.get(task.id));
   });
   item.hidden = !matches(task);
-  updateCounts();
 }
 
 /** Puts a card at its sorted place in its column (moving the same element: no flicker, focus kept). */

@@ -44,13 +44,51 @@ export async function showTask(id) {
   document.getElementById('action-error').textContent = '';
   document.getElementById('task-title').textContent = 'Loading…';
 
-  // Same order as the board: stream first, snapshot second, duplicates dropped by id.
+  // Same order as the board: stream first, snapshot second, the events that arrive meanwhile held and applied after
+  // it (so the logs stay in order), duplicates dropped by id.
+  const pending = [];
+  let ready = false;
+  let loads = 0;
+  const handle = (fn) => (data) => (ready ? fn(data) : pending.push(() => fn(data)));
+
+  /** Loads the snapshot into the page, then applies the held events (nothing when the user moved on or a newer load runs). */
+  const load = async () => {
+    const mine = ++loads;
+    ready = false;
+    const current = () => state.taskId === id && mine === loads;
+    const task = await api.get(`/api/tasks/${encodeURIComponent(id)}`);
+    if (!current()) return;
+    const [sessions, history] = await Promise.all([
+      api.get(`/api/sessions?task_id=${encodeURIComponent(id)}`).catch(() => []),
+      // Retained agent events; an older server without the relay answers 404, which just means "none".
+      api.get(`/api/tasks/${encodeURIComponent(id)}/agent-events`).catch(() => []),
+    ]);
+    if (!current()) return;
+    setTask(task);
+    for (const activity of task.activity || []) addActivity(activity);
+    for (const message of task.messages || []) addMessage(message);
+    for (const session of sessions) setSession(session);
+    for (const event of Array.isArray(history) ? history : history.events || []) state.agentStream.add(event);
+    ready = true;
+    for (const apply of pending.splice(0)) apply();
+    document.getElementById('task-view').dataset.ready = 'true';
+  };
+
+  // A reset: the server pruned events this page never saw (say, agent events past the per-session cap). The stream is
+  // already at the head (the reset's id): load the snapshot again, merged into what is on screen by id.
+  const reload = () => load().catch((e) => {
+    if (state.taskId !== id || e.status === 401) return;
+    hooks.announce('Could not reload the task: ' + e.message);
+    setTimeout(() => state.taskId === id && reload(), 3000);
+  });
+
   const stream = await openStream(`/api/tasks/${encodeURIComponent(id)}/events`, {
-    'task.updated': (e) => e.task && setTask(e.task),
-    'task.activity': (e) => addActivity(e.activity),
-    'task.message': (e) => addMessage(e.message),
-    'session.updated': (e) => e.session && setSession(e.session),
-    'agent.event': (e) => state.agentStream.add(e.agent_event),
+    'task.updated': handle((e) => e.task && setTask(e.task)),
+    'task.activity': handle((e) => addActivity(e.activity)),
+    'task.message': handle((e) => addMessage(e.message)),
+    'session.updated': handle((e) => e.session && setSession(e.session)),
+    'agent.event': handle((e) => state.agentStream.add(e.agent_event)),
+    reset: () => reload(),
   }, hooks.connection);
   if (state.taskId !== id) {
     stream.close(); // the user moved on meanwhile
@@ -58,20 +96,7 @@ export async function showTask(id) {
   }
   state.stream = stream;
 
-  const task = await api.get(`/api/tasks/${encodeURIComponent(id)}`);
-  if (state.taskId !== id) return;
-  setTask(task);
-  for (const activity of task.activity || []) addActivity(activity);
-  for (const message of task.messages || []) addMessage(message);
-  const [sessions, history] = await Promise.all([
-    api.get(`/api/sessions?task_id=${encodeURIComponent(id)}`).catch(() => []),
-    // Retained agent events; an older server without the relay answers 404, which just means "none".
-    api.get(`/api/tasks/${encodeURIComponent(id)}/agent-events`).catch(() => []),
-  ]);
-  if (state.taskId !== id) return;
-  for (const session of sessions) setSession(session);
-  for (const event of Array.isArray(history) ? history : history.events || []) state.agentStream.add(event);
-  document.getElementById('task-view').dataset.ready = 'true';
+  await load();
 }
 
 export function leaveTask() {
