@@ -13,6 +13,7 @@ public sealed class ScriptedAgent
     private readonly FakeReply[] _steps;
     private readonly List<RecordedRequest> _calls = [];
     private TimeSpan? _rateLimitWindow;
+    private int _rateLimitedCall;
     private DateTimeOffset? _resetAt;
 
     public ScriptedAgent(params FakeReply[] steps)
@@ -25,8 +26,12 @@ public sealed class ScriptedAgent
     /// <paramref name="window"/> after the call arrives (whole seconds, like the headers), once. Timing the window from
     /// the call, not from the test's start, keeps a slow CLI start-up from eating into it.
     /// </summary>
-    public ScriptedAgent RejectFirstCallWithRateLimit(TimeSpan window)
+    public ScriptedAgent RejectFirstCallWithRateLimit(TimeSpan window) => RejectCallWithRateLimit(0, window);
+
+    /// <summary>Like <see cref="RejectFirstCallWithRateLimit"/>, for the model call numbered <paramref name="call"/> (0 = the first).</summary>
+    public ScriptedAgent RejectCallWithRateLimit(int call, TimeSpan window)
     {
+        _rateLimitedCall = call;
         _rateLimitWindow = window;
         return this;
     }
@@ -49,7 +54,7 @@ public sealed class ScriptedAgent
         lock (_gate)
         {
             _calls.Add(request);
-            if (_rateLimitWindow is { } window)
+            if (_rateLimitWindow is { } window && _calls.Count == _rateLimitedCall + 1)
             {
                 _rateLimitWindow = null;
                 _resetAt = DateTimeOffset.FromUnixTimeSeconds((request.ReceivedAt + window).ToUnixTimeSeconds());
