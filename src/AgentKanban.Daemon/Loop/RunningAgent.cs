@@ -28,6 +28,9 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
     /// <summary>A rejected rate limit was reported and not cleared since.</summary>
     public bool RateLimited { get; set; }
 
+    /// <summary>The usage window that rejected this run (null when the rejection named none).</summary>
+    public string? RejectedWindow { get; set; }
+
     public ErrorClass Failure { get; set; }
 
     public string? FailureDetail { get; set; }

@@ -112,5 +112,10 @@ internal static class DaemonSchema
                 value TEXT NOT NULL
             );
             """),
+        (2, """
+            -- The provider's name of the usage window that rejected (five_hour, seven_day, …); NULL when it named none.
+            -- An "allowed" report lifts the pause early only when it is about this same window.
+            ALTER TABLE runtime_pauses ADD COLUMN limit_window TEXT;
+            """),
     ];
 }

@@ -57,6 +57,39 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task An_allowed_report_for_another_window_leaves_the_rejected_windows_pause_in_force()
+    {
+        await using var env = await DaemonTestEnvironment.CreateAsync();
+        // Rejected on the weekly window, then told that the five-hour window is fine: the weekly one still says no.
+        var limited = await env.CreateTaskAsync("weekly limit", "claim", $"reject seven_day {ResetSeconds}", "allowed five_hour", "exit-fresh 1",
+            "say back after the reset", "review", "result");
+        var daemon = await env.StartInProcessAsync();
+
+        var ended = await FirstRunEndedAsync(env, limited.Id);
+        Assert.True(ended.State == SessionState.RateLimited, $"session {ended.State}: {ended.LastReason}");
+        var pause = Assert.Single(await daemon.Pauses.AllAsync(CancellationToken.None));
+        Assert.Equal(RuntimeCatalog.Claude, pause.Runtime);
+        Assert.Equal("seven_day", pause.Pause.Window);
+        Assert.Equal(pause.Pause.Until.ToUnixTimeMilliseconds(), ended.ResumeAfterMs);
+        Assert.True(TimeProvider.System.GetUtcNow() < pause.Pause.Until, "the pause was looked at before the reset");
+
+        // After the weekly window's reset the session goes on where it stopped.
+        await env.WaitForStatusAsync(limited.Id, "in_review");
+        var runs = env.InvocationsFor(limited.Id);
+        Assert.Equal(2, runs.Count);
+        Assert.True(runs[1].Resume);
+        Assert.True(runs[1].At >= pause.Pause.Until.ToUnixTimeMilliseconds(), "resumed no earlier than the reset");
+    }
+
+    /// <summary>The task's first session once its first run was classified (no longer preparing or running).</summary>
+    private static async Task<StoredSessionView> FirstRunEndedAsync(DaemonTestEnvironment env, string taskId) =>
+        await Eventually.WaitAsync(async () =>
+        {
+            var rows = await StoreReader.SessionsAsync(env.StateDir);
+            return rows.FirstOrDefault(s => s.TaskId == taskId && s.State is not (SessionState.Preparing or SessionState.Active));
+        }, "the first run's end to be recorded");
+
+    [Fact]
     public async Task Daemon_killed_after_the_pause_was_recorded_is_replaced_by_one_that_resumes_on_time()
     {
         await using var env = await DaemonTestEnvironment.CreateAsync();
