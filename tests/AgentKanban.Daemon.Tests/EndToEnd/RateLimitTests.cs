@@ -1,3 +1,4 @@
+using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Tests.Infrastructure;
@@ -79,6 +80,31 @@ public sealed class RateLimitTests
         Assert.Equal(2, runs.Count);
         Assert.True(runs[1].Resume);
         Assert.True(runs[1].At >= pause.Pause.Until.ToUnixTimeMilliseconds(), "resumed no earlier than the reset");
+    }
+
+    [Theory]
+    [InlineData("rate-limit-api-key")]
+    [InlineData("rate-limit-result-only")]
+    public async Task A_429_reported_without_a_rate_limit_event_pauses_for_the_default_window_and_keeps_the_task(string step)
+    {
+        await using var env = await DaemonTestEnvironment.CreateAsync();
+        var limited = await env.CreateTaskAsync("limited on an API key", "claim", step, "review", "result");
+        var daemon = await env.StartInProcessAsync();
+
+        var ended = await FirstRunEndedAsync(env, limited.Id);
+        Assert.True(ended.State == SessionState.RateLimited, $"session {ended.State}: {ended.LastReason}");
+        var pause = Assert.Single(await daemon.Pauses.AllAsync(CancellationToken.None));
+        Assert.Equal(PauseSource.NoResetGiven, pause.Pause.Source);
+        Assert.Null(pause.Pause.Window);
+        Assert.Equal(pause.Pause.Until.ToUnixTimeMilliseconds(), ended.ResumeAfterMs);
+        Assert.Equal(RateLimitOptions.Default.UnknownResetWindow, pause.Pause.Until - pause.Pause.DecidedAt);
+
+        // The task stays with its session (in progress, leased to this machine), waiting for the window.
+        var task = await env.Server.GetTaskAsync(limited.Id);
+        Assert.Equal("in_progress", task.Status);
+        Assert.Equal(daemon.MachineId, task.Lease?.MachineId);
+        Assert.DoesNotContain(task.Activity ?? [], a => a.Action == "released");
+        Assert.Single(env.InvocationsFor(limited.Id));
     }
 
     /// <summary>The task's first session once its first run was classified (no longer preparing or running).</summary>
