@@ -254,6 +254,12 @@ public sealed partial class ClaudeStreamJsonParser
             events.Add(new AgentError(ProviderErrors.RateLimit, resultText ?? "rate limit reached", IsRateLimitFallback: true));
         }
 
+        if (isError && errors.HasValue && errors.Span(line).IndexOf("No conversation found"u8) >= 0)
+        {
+            // A resume whose conversation the CLI does not have (its session files are gone): nothing ran.
+            events.Add(new AgentError(ProviderErrors.ConversationNotFound, resultText!, IsRateLimitFallback: false));
+        }
+
         events.Add(new TurnEnded(
             isError,
             usage,

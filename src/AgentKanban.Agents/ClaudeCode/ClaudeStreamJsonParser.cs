@@ -14,7 +14,9 @@ namespace AgentKanban.Agents.ClaudeCode;
 /// <item><c>user</c> → <see cref="ToolResultBlock"/> per tool result;</item>
 /// <item><c>rate_limit_event</c> → <see cref="RateLimitEvent"/>;</item>
 /// <item><c>result</c> → <see cref="TurnEnded"/>, preceded by the rate-limit fallback when the failed turn names an HTTP 429
-/// and nothing in the turn reported the limit yet (on an API key the CLI prints no <c>rate_limit_event</c>);</item>
+/// and nothing in the turn reported the limit yet (on an API key the CLI prints no <c>rate_limit_event</c>), and by an
+/// <see cref="AgentError"/> coded <see cref="Core.Policies.ProviderErrors.ConversationNotFound"/> when a resume found no
+/// conversation under its id;</item>
 /// <item><c>stream_event</c> partials → ignored after reading only their type.</item>
 /// </list>
 /// The first content of a turn is preceded by <see cref="TurnStarted"/>.

@@ -18,6 +18,12 @@ public static class ProviderErrors
     public const string RateLimit = "rate_limit";
 
     /// <summary>
+    /// A resume named a conversation the runtime does not have (its session files are gone): nothing ran. Terminal like
+    /// any unknown code; the daemon answers it by starting the conversation afresh, once.
+    /// </summary>
+    public const string ConversationNotFound = "conversation_not_found";
+
+    /// <summary>
     /// <c>rate_limit</c> is not classified here: it is a rate-limit signal and goes to the rate-limit policy.
     /// Unknown codes are terminal, so a mystery failure cannot loop.
     /// </summary>

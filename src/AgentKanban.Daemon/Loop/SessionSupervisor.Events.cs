@@ -40,6 +40,7 @@ public sealed partial class SessionSupervisor
             case AgentError error:
                 run.Failure = ProviderErrors.Worst(run.Failure, ProviderErrors.Classify(error.Code));
                 run.FailureDetail = error.Detail;
+                run.ConversationLost |= error.Code == ProviderErrors.ConversationNotFound;
                 DaemonLog.AgentError(logger, run.Session.Id, error.Code, error.Detail);
                 break;
             case TurnEnded turn:

@@ -128,14 +128,19 @@ public sealed class ClaudeStreamJsonParserTests
     }
 
     [Fact]
-    public void Recorded_resume_of_an_unknown_session_carries_the_reason()
+    public void Recorded_resume_of_an_unknown_session_says_the_conversation_is_gone()
     {
         var (events, _) = Transcripts.Parse(new ClaudeStreamJsonParser(), "recorded-2.1.330-resume-unknown.jsonl");
 
-        var end = Assert.IsType<TurnEnded>(Assert.Single(events.OfType<TurnEnded>()));
+        const string reason = "No conversation found with session ID: 6f1c2a3e-0000-4000-8000-0000000000ff";
+        Assert.Equal(
+            [TurnStarted.Instance, new AgentError(ProviderErrors.ConversationNotFound, reason, false)],
+            events.Take(2));
+        var end = Assert.IsType<TurnEnded>(events[^1]);
+        Assert.Equal(3, events.Count);
         Assert.True(end.IsError);
         Assert.Equal("error_during_execution", end.Subtype);
-        Assert.Equal("No conversation found with session ID: 6f1c2a3e-0000-4000-8000-0000000000ff", end.ResultText);
+        Assert.Equal(reason, end.ResultText);
     }
 
     [Fact]

@@ -8,8 +8,10 @@ using AgentKanban.IntegrationTests.Support;
 namespace AgentKanban.IntegrationTests.DaemonRealCli;
 
 /// <summary>
-/// Ways the real Claude Code CLI fails a run that must not cost the task: a 429 on an API key (no
-/// <c>rate_limit_event</c>, only the 429 in the assistant's error and the result) pauses the session like any rate limit.
+/// Two ways the real Claude Code CLI fails a run that must not cost the task: a 429 on an API key (no
+/// <c>rate_limit_event</c>, only the 429 in the assistant's error and the result), which pauses the session like any rate
+/// limit; and a resume the CLI has no conversation for (its session file is gone), which starts a new conversation that
+/// is told what happened on the task so far.
 /// </summary>
 [Collection(RealCliCollection.Name)]
 public sealed class LimitsAndLostConversationsTests
@@ -52,6 +54,50 @@ public sealed class LimitsAndLostConversationsTests
         Assert.Equal("todo", waiting.Status);
         Assert.NotNull(waiting.Lease);
         Assert.DoesNotContain(waiting.Activity ?? [], a => a.Action == "released");
+    }
+
+    [Fact]
+    public async Task A_resume_of_a_conversation_the_cli_lost_starts_a_new_one_that_is_told_what_happened_so_far()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var env = await RealDaemonEnvironment.CreateAsync(ct);
+        var script = new ScriptedAgent(
+                Step("Claiming.", "ak task claim"),
+                Step(null, "ak task note 'the parser handles nested lists'"),
+                Step(null, "ak task review"),
+                FakeReply.Text("In review."))
+            .RejectCallWithRateLimit(2, TimeSpan.FromSeconds(10));
+        var task = await env.CreateTaskAsync("parser", script);
+        env.StartDaemon();
+
+        await env.WaitAsync(async () => (await StoreReader.SessionsAsync(env.StateDir))
+            .FirstOrDefault(s => s.TaskId == task.Id && s.State == SessionState.RateLimited), "the session to be rate limited");
+        var lostId = script.Calls()[0].SessionId!;
+        // The CLI's record of the conversation disappears while the session waits for the window.
+        var files = Directory.GetFiles(Path.Combine(env.Home, ".claude", "projects"), lostId + ".jsonl", SearchOption.AllDirectories);
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            File.Delete(file);
+        }
+
+        Assert.True(TimeProvider.System.GetUtcNow() < script.ResetAt, "the conversation was lost inside the pause window");
+
+        await env.WaitForStatusAsync(task.Id, "in_review");
+        var calls = await env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 7 } all ? all : null), "the new conversation's final turn");
+
+        // Claim, note, the rejected call; then a new conversation under a new id, from its first step.
+        Assert.All(calls.Take(3), c => Assert.Equal(lostId, c.SessionId));
+        var fresh = calls[3];
+        Assert.NotEqual(lostId, fresh.SessionId);
+        Assert.All(calls.Skip(3), c => Assert.Equal(fresh.SessionId, c.SessionId));
+        Assert.DoesNotContain(fresh.Messages, m => m.Role == "assistant");
+        var prompt = string.Join("\n", fresh.UserTexts);
+        Assert.Contains("Task ID: " + task.Id, prompt, StringComparison.Ordinal);
+        Assert.Contains("cannot be continued", prompt, StringComparison.Ordinal);
+        Assert.Contains("the parser handles nested lists", prompt, StringComparison.Ordinal);
+        Assert.Contains("Claiming.", prompt, StringComparison.Ordinal);
+        Assert.DoesNotContain((await env.Server.GetTaskAsync(task.Id)).Activity ?? [], a => a.Action == "released");
     }
 
     private static FakeMessageReply Step(string? text, string command)
