@@ -17,9 +17,21 @@ namespace AgentKanban.Daemon.TestHost;
 /// <item><c>say TEXT</c>, <c>write FILE TEXT</c>, <c>commit</c>, <c>tool</c> (a tool call and its result), <c>result</c>;</item>
 /// <item><c>rate-limit SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> resetting SECONDS from now,
 /// the assistant's <c>rate_limit</c> error, an error result, exit 1 (what the real CLI does on a 429);</item>
+/// <item><c>reject WINDOW SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> for the window WINDOW
+/// (<c>five_hour</c>, <c>seven_day</c>, …) resetting SECONDS from now, and nothing else (the script goes on);</item>
+/// <item><c>allowed WINDOW</c> — an <c>allowed</c> <c>rate_limit_event</c> for the window WINDOW;</item>
+/// <item><c>rate-limit-api-key</c> — on a fresh run only: what the real CLI prints for a 429 when it runs on an API key
+/// (no <c>rate_limit_event</c>): the assistant's <c>rate_limit</c> error and an error result, both with
+/// <c>api_error_status</c> 429, exit 1;</item>
+/// <item><c>rate-limit-result-only</c> — on a fresh run only: just the error result with <c>api_error_status</c> 429, exit 1;</item>
+/// <item><c>lost-conversation</c> — on a resume only: what the real CLI prints when it has no conversation under the
+/// resumed id (no init line, an error result whose <c>errors</c> say "No conversation found …"), exit 1;</item>
+/// <item><c>note TEXT</c> — a note on the task (<c>ak task note</c>);</item>
+/// <item><c>say-big N CHAR</c> — a text of N×1024 times the character CHAR (a letter, not a JSON escape), as raw UTF-8;</item>
 /// <item><c>garbage</c> — malformed JSON, a binary line, a 20 MB line;</item>
 /// <item><c>sleep MS</c>, <c>sleep-fresh MS</c> (on a fresh run only), <c>hang</c>, <c>exit N</c>, <c>exit-fresh N</c> (exit on a fresh run only).</item>
 /// </list>
+/// A step written <c>run N: STEP</c> happens only in the Nth invocation for the task (counted in the log below).
 /// Every invocation appends one JSON line to <c>$FAKE_CLAUDE_LOG</c> (arguments, prompt, identity) for the tests.
 /// </summary>
 internal static class FakeClaude
@@ -62,13 +74,9 @@ internal static class FakeClaude
         var taskId = env["AK_TASK_ID"] as string;
         await LogInvocationAsync(sessionId, resume, prompt, systemPrompt, args, concurrent);
 
-        Emit(new Dictionary<string, object?>
-        {
-            ["type"] = "system", ["subtype"] = "init", ["session_id"] = sessionId, ["model"] = "fake-claude", ["cwd"] = Environment.CurrentDirectory,
-        });
-
         if (server is null || akSession is null || key is null || taskId is null)
         {
+            Init(sessionId);
             await Console.Error.WriteLineAsync("fake-claude: no AK_* session identity in the environment");
             return 2;
         }
@@ -86,6 +94,23 @@ internal static class FakeClaude
         {
             script = ["claim", "say working on it", "write result.txt done", "commit", "review", "result"];
         }
+
+        script = ForThisRun(script, InvocationNumber(taskId));
+        if (resume && script.Contains("lost-conversation"))
+        {
+            // The real CLI prints no init line when it cannot find the conversation to resume.
+            Emit(new Dictionary<string, object?>
+            {
+                ["type"] = "result", ["subtype"] = "error_during_execution", ["duration_ms"] = 0, ["is_error"] = true, ["num_turns"] = 0,
+                ["session_id"] = sessionId, ["total_cost_usd"] = 0m,
+                ["usage"] = new Dictionary<string, object?> { ["input_tokens"] = 0, ["output_tokens"] = 0 },
+                ["errors"] = new object[] { $"No conversation found with session ID: {sessionId}" },
+            });
+            await Console.Error.WriteLineAsync($"No conversation found with session ID: {sessionId}");
+            return 1;
+        }
+
+        Init(sessionId);
 
         foreach (var step in script)
         {
@@ -170,6 +195,59 @@ internal static class FakeClaude
                     }
 
                     break;
+                case "reject" when !resume:
+                {
+                    var (window, seconds) = Split(rest);
+                    var reset = TimeProvider.System.GetUtcNow().AddSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
+                    RateLimitEvent(sessionId, "rejected", window, reset);
+                    break;
+                }
+
+                case "allowed":
+                    RateLimitEvent(sessionId, "allowed", rest, TimeProvider.System.GetUtcNow().AddHours(5));
+                    break;
+                case "rate-limit-api-key" or "rate-limit-result-only" when !resume:
+                {
+                    // On an API key the CLI gets no rate-limit headers it understands: no rate_limit_event, only the 429.
+                    const string apiError = "API Error: Request rejected (429) · This request would exceed your account's rate limit.";
+                    if (verb == "rate-limit-api-key")
+                    {
+                        Emit(new Dictionary<string, object?>
+                        {
+                            ["type"] = "assistant", ["session_id"] = sessionId, ["error"] = "rate_limit", ["is_api_error_message"] = true,
+                            ["api_error_status"] = 429, ["api_error_type"] = "rate_limit_error",
+                            ["message"] = new Dictionary<string, object?>
+                            {
+                                ["role"] = "assistant", ["model"] = "<synthetic>",
+                                ["content"] = new object[] { new Dictionary<string, object?> { ["type"] = "text", ["text"] = apiError } },
+                            },
+                        });
+                    }
+
+                    // The real CLI writes "type" last in this line.
+                    Emit(new Dictionary<string, object?>
+                    {
+                        ["duration_api_ms"] = 0, ["session_id"] = sessionId, ["total_cost_usd"] = 0m,
+                        ["usage"] = new Dictionary<string, object?> { ["input_tokens"] = 0, ["output_tokens"] = 0 },
+                        ["terminal_reason"] = "api_error", ["is_error"] = true, ["num_turns"] = 1, ["subtype"] = "success",
+                        ["api_error_status"] = 429, ["api_error_type"] = "rate_limit_error", ["result"] = apiError, ["type"] = "result",
+                    });
+                    return 1;
+                }
+
+                case "note":
+                    await api.NoteAsync(taskId, rest);
+                    break;
+                case "say-big":
+                {
+                    // Written by hand: the real CLI writes non-ASCII text as raw UTF-8, unescaped.
+                    var (count, character) = Split(rest);
+                    var text = new string(character[0], int.Parse(count, System.Globalization.CultureInfo.InvariantCulture) * 1024);
+                    Raw(Encoding.UTF8.GetBytes(
+                        $"{{\"type\":\"assistant\",\"session_id\":\"{sessionId}\",\"message\":{{\"role\":\"assistant\",\"content\":[{{\"type\":\"text\",\"text\":\"{text}\"}}]}}}}\n"));
+                    break;
+                }
+
                 case "garbage":
                     Raw("{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"cut off\n"u8);
                     Raw([0xFF, 0xFE, 0x00, 0xC3, 0x28, 0xFF, (byte)'\n']);
@@ -196,6 +274,70 @@ internal static class FakeClaude
         }
 
         return 0;
+    }
+
+    private static void Init(string? sessionId) => Emit(new Dictionary<string, object?>
+    {
+        ["type"] = "system", ["subtype"] = "init", ["session_id"] = sessionId, ["model"] = "fake-claude", ["cwd"] = Environment.CurrentDirectory,
+    });
+
+    private static void RateLimitEvent(string? sessionId, string status, string window, DateTimeOffset reset) => Emit(new Dictionary<string, object?>
+    {
+        ["type"] = "rate_limit_event", ["session_id"] = sessionId,
+        ["rate_limit_info"] = new Dictionary<string, object?>
+        {
+            ["status"] = status, ["resetsAt"] = reset.ToUnixTimeSeconds(), ["rateLimitType"] = window, ["isUsingOverage"] = false,
+        },
+    });
+
+    /// <summary>The steps of this invocation: <c>run N: STEP</c> only in the Nth, every other step in all of them.</summary>
+    private static List<string> ForThisRun(List<string> script, int invocation)
+    {
+        var steps = new List<string>();
+        foreach (var step in script)
+        {
+            if (!step.StartsWith("run ", StringComparison.Ordinal))
+            {
+                steps.Add(step);
+                continue;
+            }
+
+            var colon = step.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 4 && int.Parse(step[4..colon], System.Globalization.CultureInfo.InvariantCulture) == invocation)
+            {
+                steps.Add(step[(colon + 1)..].Trim());
+            }
+        }
+
+        return steps;
+    }
+
+    /// <summary>Which invocation for <paramref name="taskId"/> this is (1 = the first), from the log this process already wrote to.</summary>
+    private static int InvocationNumber(string taskId)
+    {
+        if (Environment.GetEnvironmentVariable("FAKE_CLAUDE_LOG") is not { Length: > 0 } log || !File.Exists(log))
+        {
+            return 1;
+        }
+
+        var count = 0;
+        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            using var entry = JsonDocument.Parse(line);
+            if (entry.RootElement.TryGetProperty("ak_task_id", out var id) && id.GetString() == taskId)
+            {
+                count++;
+            }
+        }
+
+        return Math.Max(count, 1);
     }
 
     private static (string Head, string Tail) Split(string text)
@@ -333,6 +475,14 @@ internal static class FakeClaude
             using var response = await http.SendAsync(request);
             response.EnsureSuccessStatusCode();
             return JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), ContractsJsonContext.Default.TaskDto)!;
+        }
+
+        public async Task NoteAsync(string taskId, string text)
+        {
+            using var request = Request(HttpMethod.Post, $"api/tasks/{taskId}/notes");
+            request.Content = new StringContent(JsonSerializer.Serialize(new NoteRequest(text), ContractsJsonContext.Default.NoteRequest), Encoding.UTF8, "application/json");
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
         }
 
         public async Task TransitionAsync(string taskId, string action, bool tolerateConflict)

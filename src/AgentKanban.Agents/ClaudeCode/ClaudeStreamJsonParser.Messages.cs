@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
+using AgentKanban.Core.Policies;
 
 namespace AgentKanban.Agents.ClaudeCode;
 
@@ -104,12 +105,13 @@ public sealed partial class ClaudeStreamJsonParser
             events.RemoveRange(blocksStart, events.Count - blocksStart);
             if (isRateLimitError)
             {
-                if (_rejectionReportedThisTurn)
+                if (_rateLimitReportedThisTurn)
                 {
                     return Finish(events, start, LineReason.RateLimitAlreadyReported);
                 }
 
-                events.Add(new AgentError("rate_limit", detail ?? "rate limit reached", IsRateLimitFallback: true));
+                events.Add(new AgentError(ProviderErrors.RateLimit, detail ?? "rate limit reached", IsRateLimitFallback: true));
+                _rateLimitReportedThisTurn = true;
             }
             else
             {
@@ -174,6 +176,7 @@ public sealed partial class ClaudeStreamJsonParser
         JsonValueSlice errors = default;
         int? numTurns = null;
         long? durationMs = null;
+        var rateLimitedCall = false;
         while (NextProperty(ref reader))
         {
             if (reader.ValueTextEquals("is_error"u8))
@@ -223,6 +226,18 @@ public sealed partial class ClaudeStreamJsonParser
                 durationMs = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var d) ? d : null;
                 reader.Skip();
             }
+            else if (reader.ValueTextEquals("api_error_status"u8))
+            {
+                reader.Read();
+                rateLimitedCall |= reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var status) && status == 429;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("api_error_type"u8))
+            {
+                reader.Read();
+                rateLimitedCall |= reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("rate_limit_error"u8);
+                reader.Skip();
+            }
             else
             {
                 reader.Skip();
@@ -232,17 +247,30 @@ public sealed partial class ClaudeStreamJsonParser
         EnsureEnd(ref reader);
         var start = events.Count;
         OpenTurn(events);
+        var resultText = text.ToStringOrNull(line) ?? JoinStrings(errors.Span(line));
+        if (isError && rateLimitedCall && !_rateLimitReportedThisTurn)
+        {
+            // The turn failed on an HTTP 429 that nothing else reported (no rate_limit_event, no assistant error).
+            events.Add(new AgentError(ProviderErrors.RateLimit, resultText ?? "rate limit reached", IsRateLimitFallback: true));
+        }
+
+        if (isError && errors.HasValue && errors.Span(line).IndexOf("No conversation found"u8) >= 0)
+        {
+            // A resume whose conversation the CLI does not have (its session files are gone): nothing ran.
+            events.Add(new AgentError(ProviderErrors.ConversationNotFound, resultText!, IsRateLimitFallback: false));
+        }
+
         events.Add(new TurnEnded(
             isError,
             usage,
             cost,
             sessionId.ToStringOrNull(line),
             ClaudeKnownStrings.Intern(subtype, line),
-            text.ToStringOrNull(line) ?? JoinStrings(errors.Span(line)),
+            resultText,
             numTurns,
             durationMs));
         _turnOpen = false;
-        _rejectionReportedThisTurn = false;
+        _rateLimitReportedThisTurn = false;
         return LineParseResult.Produced(events.Count - start);
     }
 
@@ -270,7 +298,7 @@ public sealed partial class ClaudeStreamJsonParser
             events.Add(info);
             if (info.Status == RateLimitStatus.Rejected)
             {
-                _rejectionReportedThisTurn = true;
+                _rateLimitReportedThisTurn = true;
             }
         }
 

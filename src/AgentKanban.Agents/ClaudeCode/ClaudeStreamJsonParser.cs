@@ -13,7 +13,10 @@ namespace AgentKanban.Agents.ClaudeCode;
 /// dropped when a structured rejection already arrived in the same turn);</item>
 /// <item><c>user</c> → <see cref="ToolResultBlock"/> per tool result;</item>
 /// <item><c>rate_limit_event</c> → <see cref="RateLimitEvent"/>;</item>
-/// <item><c>result</c> → <see cref="TurnEnded"/>;</item>
+/// <item><c>result</c> → <see cref="TurnEnded"/>, preceded by the rate-limit fallback when the failed turn names an HTTP 429
+/// and nothing in the turn reported the limit yet (on an API key the CLI prints no <c>rate_limit_event</c>), and by an
+/// <see cref="AgentError"/> coded <see cref="Core.Policies.ProviderErrors.ConversationNotFound"/> when a resume found no
+/// conversation under its id;</item>
 /// <item><c>stream_event</c> partials → ignored after reading only their type.</item>
 /// </list>
 /// The first content of a turn is preceded by <see cref="TurnStarted"/>.
@@ -26,7 +29,7 @@ public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
 
     private bool _turnOpen;
-    private bool _rejectionReportedThisTurn;
+    private bool _rateLimitReportedThisTurn;
 
     private enum MessageType
     {
@@ -42,7 +45,7 @@ public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
     public void Reset()
     {
         _turnOpen = false;
-        _rejectionReportedThisTurn = false;
+        _rateLimitReportedThisTurn = false;
     }
 
     public LineParseResult Parse(ReadOnlySpan<byte> line, List<AgentEvent> events)
@@ -61,7 +64,7 @@ public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
 
         var mark = events.Count;
         var turnOpen = _turnOpen;
-        var rejection = _rejectionReportedThisTurn;
+        var rejection = _rateLimitReportedThisTurn;
         try
         {
             var result = ParseObject(line, events);
@@ -95,7 +98,7 @@ public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
     {
         events.RemoveRange(mark, events.Count - mark);
         _turnOpen = turnOpen;
-        _rejectionReportedThisTurn = rejection;
+        _rateLimitReportedThisTurn = rejection;
     }
 
     private LineParseResult ParseObject(ReadOnlySpan<byte> line, List<AgentEvent> events)

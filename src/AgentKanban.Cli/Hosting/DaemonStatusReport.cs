@@ -18,6 +18,9 @@ internal static class DaemonStatusReport
 {
     public const int NotRunning = 3;
 
+    /// <summary>Dead letters the table lists (the newest); <c>-o wide</c> lists all the snapshot holds.</summary>
+    private const int DeadLettersShown = 5;
+
     public static async Task<int> ShowAsync(CliContext context, string? stateDir, OutputFormat format, CancellationToken cancellationToken)
     {
         var paths = StatePaths.Resolve(stateDir, context.Env);
@@ -58,6 +61,22 @@ internal static class DaemonStatusReport
                 ["until"] = p.Until.ToString("O", CultureInfo.InvariantCulture),
                 ["reason"] = p.Reason,
             })]),
+            ["outbox"] = store is null ? null : new JsonObject
+            {
+                ["pending"] = store.PendingReports,
+                ["dead_letter_count"] = store.DeadLetterCount,
+                // Reports refused for good (never sent again), newest first.
+                ["dead_letters"] = new JsonArray([.. store.DeadLetters.Select(d => (JsonNode)new JsonObject
+                {
+                    ["id"] = d.Id,
+                    ["kind"] = d.Kind,
+                    ["method"] = d.Method,
+                    ["path"] = d.Path,
+                    ["reason"] = d.Reason,
+                    ["at"] = d.At.ToString("O", CultureInfo.InvariantCulture),
+                    ["attempts"] = d.Attempts,
+                })]),
+            },
             ["store_error"] = storeError,
         };
 
@@ -116,6 +135,23 @@ internal static class DaemonStatusReport
                 ? "no runtime"
                 : string.Join("; ", store.Pauses.Select(p => $"{p.Runtime} until {Age.Stamp(p.Until)} (in {Age.Format(p.Until - now)})"
                                                               + (wide ? $": {p.Reason}" : "")))));
+            rows.Add(("outbox", $"{store.PendingReports} pending; " + store.DeadLetterCount switch
+            {
+                0 => "no dead letters",
+                1 => "1 dead letter (refused for good, never sent again)",
+                var n => $"{n} dead letters (refused for good, never sent again)",
+            }));
+            var shown = wide ? store.DeadLetters : store.DeadLetters.Take(DeadLettersShown).ToList();
+            foreach (var letter in shown)
+            {
+                var reason = wide || letter.Reason.Length <= 120 ? letter.Reason : letter.Reason[..120] + "…";
+                rows.Add(("dead letter", $"{Age.Stamp(letter.At)} {letter.Kind} {letter.Method} {letter.Path}: {reason}"));
+            }
+
+            if (store.DeadLetterCount > shown.Count)
+            {
+                rows.Add(("dead letter", $"… {store.DeadLetterCount - shown.Count} older (-o json lists the newest {StoreSnapshot.MaxDeadLetters})"));
+            }
         }
 
         rows.Add(("log", instance.Paths.LogFile));

@@ -14,6 +14,15 @@ public enum ErrorClass
 /// <summary>Classifies the error codes runtimes report (Claude Code's assistant <c>error</c> field and similar).</summary>
 public static class ProviderErrors
 {
+    /// <summary>The provider refused the call for its usage limit (a rate-limit signal, not a failure).</summary>
+    public const string RateLimit = "rate_limit";
+
+    /// <summary>
+    /// A resume named a conversation the runtime does not have (its session files are gone): nothing ran. Terminal like
+    /// any unknown code; the daemon answers it by starting the conversation afresh, once.
+    /// </summary>
+    public const string ConversationNotFound = "conversation_not_found";
+
     /// <summary>
     /// <c>rate_limit</c> is not classified here: it is a rate-limit signal and goes to the rate-limit policy.
     /// Unknown codes are terminal, so a mystery failure cannot loop.

@@ -10,7 +10,9 @@ namespace AgentKanban.Core.Policies;
 /// <item>longest window wins: a new signal never shortens a pause in force (so a fallback signal never
 /// shortens a known window);</item>
 /// <item>a reset already in the past → a short backoff that doubles per repeat and is capped — no fixed floor;</item>
-/// <item>allowed (or allowed_warning) not on overage → clear the pause; allowed on overage → keep dispatch paused.</item>
+/// <item>allowed (or allowed_warning) not on overage → clear the pause, but only when it names the window that was
+/// rejected: the provider keeps several windows (five hours, seven days, per model), and one being fine says nothing
+/// about another; allowed on overage → keep dispatch paused.</item>
 /// </list>
 /// </summary>
 public static class RateLimitPolicy
@@ -25,11 +27,33 @@ public static class RateLimitPolicy
                 return Merge(current, Candidate(signal, current, now, options), now);
             case RateLimitStatus.Allowed or RateLimitStatus.AllowedWarning when signal.IsUsingOverage:
                 return new(RateLimitAction.Keep, Active(current, now), "allowed on overage: dispatch stays paused");
+            case RateLimitStatus.Allowed or RateLimitStatus.AllowedWarning
+                when Active(current, now) is { } active && !SameWindow(active.Window, signal.RateLimitType):
+                return new(RateLimitAction.Keep, active,
+                    $"allowed for the {WindowName(signal.RateLimitType)} window; the {WindowName(active.Window)} window that rejected still does");
             case RateLimitStatus.Allowed or RateLimitStatus.AllowedWarning:
                 return new(RateLimitAction.Clear, null, "allowed again");
             default:
                 return new(RateLimitAction.Keep, Active(current, now), "unknown rate-limit status");
         }
+    }
+
+    /// <summary>
+    /// Whether an "allowed" report about <paramref name="allowedWindow"/> speaks for the window that rejected. Windows are
+    /// told apart by the provider's name for them; a report that names none matches only a rejection that named none
+    /// (a provider with a single, unnamed window), never a named one.
+    /// </summary>
+    public static bool SameWindow(string? rejectedWindow, string? allowedWindow) =>
+        string.Equals(rejectedWindow, allowedWindow, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether <paramref name="signal"/> lifts a rejection of <paramref name="rejectedWindow"/> for the run that got it:
+    /// allowed (on overage or not: the run goes on, paid if need be) for that same window.
+    /// </summary>
+    public static bool Lifts(RateLimitEvent signal, string? rejectedWindow)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        return signal.Status is RateLimitStatus.Allowed or RateLimitStatus.AllowedWarning && SameWindow(rejectedWindow, signal.RateLimitType);
     }
 
     /// <summary>The assistant's rate-limit error without a structured report: rejected, reset unknown.</summary>
@@ -52,20 +76,21 @@ public static class RateLimitPolicy
             reset = overage;
         }
 
+        var window = signal.RateLimitType;
         if (reset is null)
         {
-            return new(now + options.UnknownResetWindow, PauseSource.NoResetGiven, now);
+            return new(now + options.UnknownResetWindow, PauseSource.NoResetGiven, now, Window: window);
         }
 
         if (reset > now)
         {
-            return new(reset.Value, PauseSource.ProviderReset, now);
+            return new(reset.Value, PauseSource.ProviderReset, now, Window: window);
         }
 
         // The provider says the window already reset, yet it rejected: one clock is wrong. Retry soon,
         // but back off per repeat so a skewed clock cannot turn into a retry storm.
         var streak = (current?.PastResetStreak ?? 0) + 1;
-        return new(now + PastResetBackoff(streak, options), PauseSource.PastResetBackoff, now, streak);
+        return new(now + PastResetBackoff(streak, options), PauseSource.PastResetBackoff, now, streak, window);
     }
 
     public static TimeSpan PastResetBackoff(int streak, RateLimitOptions? options = null)
@@ -126,4 +151,6 @@ public static class RateLimitPolicy
         pause is null ? TimeSpan.Zero : DueTime.Remaining(pause.Until, pause.DecidedAt, now);
 
     private static RuntimePause? Active(RuntimePause? pause, DateTimeOffset now) => IsPaused(pause, now) ? pause : null;
+
+    private static string WindowName(string? window) => window ?? "unnamed";
 }

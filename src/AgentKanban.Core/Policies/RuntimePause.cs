@@ -17,4 +17,8 @@ public enum PauseSource
 /// </summary>
 /// <param name="DecidedAt">When the window was decided, on this machine's clock (caps waits if the clock jumps back).</param>
 /// <param name="PastResetStreak">How many rejections in a row came with a reset time already in the past.</param>
-public sealed record RuntimePause(DateTimeOffset Until, PauseSource Source, DateTimeOffset DecidedAt, int PastResetStreak = 0);
+/// <param name="Window">
+/// The provider's name of the usage window that rejected (<c>five_hour</c>, <c>seven_day</c>, …); null when it named none
+/// (a rate-limit error without a structured report). Only an "allowed" report for this same window lifts the pause early.
+/// </param>
+public sealed record RuntimePause(DateTimeOffset Until, PauseSource Source, DateTimeOffset DecidedAt, int PastResetStreak = 0, string? Window = null);

@@ -53,13 +53,17 @@ public enum TaskView
 /// <param name="RateLimited">A rejected rate limit was reported during the run and not cleared since.</param>
 /// <param name="Failure">The worst error the run reported (from the runtime's error events).</param>
 /// <param name="ResultIsError">The runtime's final result said the turn failed.</param>
+/// <param name="ConversationLost">
+/// The run was to continue a conversation the runtime no longer has (so it did nothing); see <see cref="RunOutcome.StartsFresh"/>.
+/// </param>
 public sealed record RunFacts(
     RunExit Exit,
     RunStop Stop,
     TaskView Task,
     bool RateLimited,
     ErrorClass Failure,
-    bool ResultIsError);
+    bool ResultIsError,
+    bool ConversationLost = false);
 
 /// <summary>The classification of a finished run: the trigger to apply and the reason to record.</summary>
 /// <param name="PreClaimFailure">

@@ -9,8 +9,11 @@ namespace AgentKanban.Core.Sessions;
 /// </summary>
 public sealed class RunObserver
 {
-    /// <summary>A rejection was reported and no later "allowed" (off overage) cleared it.</summary>
+    /// <summary>A rejection was reported and no later "allowed" (off overage) for the same window cleared it.</summary>
     public bool RateLimited { get; private set; }
+
+    /// <summary>The window the standing rejection named (null for the assistant's rate-limit error, which names none).</summary>
+    public string? RejectedWindow { get; private set; }
 
     /// <summary>The last structured rejection, if any (its reset times feed <see cref="RateLimitPolicy"/>).</summary>
     public RateLimitEvent? LastRejection { get; private set; }
@@ -49,12 +52,14 @@ public sealed class RunObserver
             case RateLimitEvent { Status: RateLimitStatus.Rejected } rejection:
                 RateLimited = true;
                 LastRejection = rejection;
+                RejectedWindow = rejection.RateLimitType;
                 break;
-            case RateLimitEvent { Status: RateLimitStatus.Allowed or RateLimitStatus.AllowedWarning, IsUsingOverage: false }:
+            case RateLimitEvent { IsUsingOverage: false } allowed when RateLimited && RateLimitPolicy.Lifts(allowed, RejectedWindow):
                 RateLimited = false;
                 break;
             case AgentError { IsRateLimitFallback: true } fallback:
                 RateLimited = true;
+                RejectedWindow = null;
                 LastError = fallback;
                 break;
             case AgentError error:

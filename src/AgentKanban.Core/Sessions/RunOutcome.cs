@@ -10,6 +10,21 @@ namespace AgentKanban.Core.Sessions;
 /// </summary>
 public static class RunOutcome
 {
+    /// <summary>
+    /// The run was to continue a conversation the runtime no longer has, so it did nothing: rather than failing, the
+    /// session starts a new conversation (told what happened so far) in place of this run. Only while the task is still
+    /// the session's to work on and nothing else decided the run's end first (the daemon stopping it, a rate limit).
+    /// The caller allows this once per lost conversation; a fresh start that fails is classified as usual.
+    /// </summary>
+    public static bool StartsFresh(RunFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        return facts.ConversationLost
+            && facts.Stop == RunStop.None
+            && !facts.RateLimited
+            && facts.Task is TaskView.InProgress or TaskView.Unclaimed;
+    }
+
     public static RunVerdict Classify(RunFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);

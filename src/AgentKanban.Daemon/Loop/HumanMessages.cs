@@ -18,8 +18,11 @@ internal sealed class HumanMessages(BoardApiClient api, MetaStore meta, ILogger 
 
     private const string Prefix = "human_messages_delivered:";
 
-    /// <summary>The people's messages this session's agent has not been given yet, oldest first (empty when the server cannot say).</summary>
-    public async Task<IReadOnlyList<MessageDto>> PendingAsync(SessionRecord session, CancellationToken cancellationToken)
+    /// <summary>
+    /// The people's messages this session's agent has not been given yet, oldest first (empty when the server cannot say).
+    /// <paramref name="task"/>: the task as just read from the server (with its messages), if the caller has it.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageDto>> PendingAsync(SessionRecord session, TaskDto? task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         try
@@ -27,7 +30,7 @@ internal sealed class HumanMessages(BoardApiClient api, MetaStore meta, ILogger 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(FetchTimeout);
             var cursor = await meta.GetAsync(Prefix + session.Id, timeout.Token);
-            var task = await api.FindTaskAsync(session.TaskId, timeout.Token);
+            task ??= await api.FindTaskAsync(session.TaskId, timeout.Token);
             var messages = task?.Messages ?? [];
             var from = cursor is null ? 0 : IndexAfter(messages, cursor);
             return messages.Skip(from).Where(m => m.SenderType == "user").ToList();
@@ -36,6 +39,23 @@ internal sealed class HumanMessages(BoardApiClient api, MetaStore meta, ILogger 
         {
             DaemonLog.HumanMessagesUnavailable(logger, session.Id, e.Message);
             return [];
+        }
+    }
+
+    /// <summary>The session's task with its activity and messages, or null when the server cannot say within a launch's patience.</summary>
+    public async Task<TaskDto?> FindTaskAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(FetchTimeout);
+            return await api.FindTaskAsync(session.TaskId, timeout.Token);
+        }
+        catch (Exception e) when (e is ServerApiException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            DaemonLog.TaskHistoryUnavailable(logger, session.Id, e.Message);
+            return null;
         }
     }
 

@@ -28,6 +28,9 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
     /// <summary>A rejected rate limit was reported and not cleared since.</summary>
     public bool RateLimited { get; set; }
 
+    /// <summary>The usage window that rejected this run (null when the rejection named none).</summary>
+    public string? RejectedWindow { get; set; }
+
     public ErrorClass Failure { get; set; }
 
     public string? FailureDetail { get; set; }
@@ -36,6 +39,12 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
 
     /// <summary>The SIGTERM → SIGKILL grace of a requested stop, when shorter than the usual one (a lost lease).</summary>
     public TimeSpan? StopGrace { get; set; }
+
+    /// <summary>The process was started to continue the provider's conversation (with its resume token).</summary>
+    public bool Resumed { get; set; }
+
+    /// <summary>The runtime said it has no conversation under the id it was asked to resume.</summary>
+    public bool ConversationLost { get; set; }
 
     /// <summary>Shutdown asked this agent to stop once its current tool call is done.</summary>
     public bool DrainRequested { get; set; }
@@ -54,6 +63,28 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
     public DateTimeOffset LastOutputAt => new(Interlocked.Read(ref _lastOutputTicks), TimeSpan.Zero);
 
     public void Touch(DateTimeOffset now) => Interlocked.Exchange(ref _lastOutputTicks, now.UtcTicks);
+
+    /// <summary>
+    /// Forgets what the previous agent process of this run reported, before another one starts in its place (a new
+    /// conversation after the old one was lost). A stop already requested stays: it applies to the new process too.
+    /// </summary>
+    public void NextProcess(DateTimeOffset now)
+    {
+        Process = null;
+        Relay = null;
+        RateLimited = false;
+        RejectedWindow = null;
+        Failure = ErrorClass.None;
+        FailureDetail = null;
+        ResultIsError = false;
+        Resumed = false;
+        ConversationLost = false;
+        Touch(now);
+        lock (_lock)
+        {
+            _toolsInFlight.Clear();
+        }
+    }
 
     /// <summary>Records why the daemon stops this run; the first reason wins. True when this call set it.</summary>
     public bool TrySetStop(RunStop reason)

@@ -40,6 +40,7 @@ public sealed partial class SessionSupervisor
             case AgentError error:
                 run.Failure = ProviderErrors.Worst(run.Failure, ProviderErrors.Classify(error.Code));
                 run.FailureDetail = error.Detail;
+                run.ConversationLost |= error.Code == ProviderErrors.ConversationNotFound;
                 DaemonLog.AgentError(logger, run.Session.Id, error.Code, error.Detail);
                 break;
             case TurnEnded turn:
@@ -137,25 +138,30 @@ public sealed partial class SessionSupervisor
 
         run.Session = result.Session!;
         // Only now, with the window durable, does anything in memory react.
+        if (decision.Action == RateLimitAction.Pause)
+        {
+            run.RateLimited = true;
+            run.RejectedWindow = signal?.RateLimitType;
+        }
+        else if (signal is not null && run.RateLimited && RateLimitPolicy.Lifts(signal, run.RejectedWindow))
+        {
+            // Allowed again for the window that rejected this run (on overage too: the agent goes on, paid). An "allowed"
+            // for another window leaves the run rate limited.
+            run.RateLimited = false;
+        }
+
         switch (decision.Action)
         {
             case RateLimitAction.Pause:
-                run.RateLimited = true;
                 gate.PauseCommitted(runtime, decision.Pause, decision.Reason);
                 DaemonLog.RateLimited(logger, runtime, run.Session.Id, decision.Pause!.Until, decision.Reason);
                 break;
             case RateLimitAction.Clear:
-                run.RateLimited = false;
                 gate.PauseCommitted(runtime, null, decision.Reason);
                 DaemonLog.RateLimitCleared(logger, runtime, run.Session.Id);
                 break;
             default:
-                // Allowed on overage: this agent goes on (paid), but nothing new is dispatched to the runtime.
-                if (signal is { Status: RateLimitStatus.Allowed or RateLimitStatus.AllowedWarning })
-                {
-                    run.RateLimited = false;
-                }
-
+                // On overage, or allowed for another window than the one that rejected: nothing new is dispatched.
                 DaemonLog.RateLimitKept(logger, runtime, run.Session.Id, decision.Reason);
                 break;
         }

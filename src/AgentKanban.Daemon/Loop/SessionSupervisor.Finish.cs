@@ -7,9 +7,11 @@ public sealed partial class SessionSupervisor
 {
     /// <summary>
     /// The process ended: ask the server where the task stands (unless shutting down), classify the run with
-    /// <see cref="RunOutcome"/>, and commit the transition with everything it implies.
+    /// <see cref="RunOutcome"/>, and commit the transition with everything it implies. Except when the run found its
+    /// conversation gone and <paramref name="allowFreshStart"/>: then nothing is committed and the server's answer is
+    /// returned, for a new conversation to start in the run's place (<see cref="RunOutcome.StartsFresh"/>).
     /// </summary>
-    private async Task FinishAsync(RunningAgent run, AgentExit exit, CancellationToken daemonStopping)
+    private async Task<TaskCheck?> FinishAsync(RunningAgent run, AgentExit exit, bool allowFreshStart, CancellationToken daemonStopping)
     {
         var session = run.Session;
         var stop = run.StopReason;
@@ -35,7 +37,12 @@ public sealed partial class SessionSupervisor
             view = TaskView.InReview;
         }
 
-        var facts = new RunFacts(exit.Kind, stop, view, run.RateLimited, run.Failure, run.ResultIsError);
+        var facts = new RunFacts(exit.Kind, stop, view, run.RateLimited, run.Failure, run.ResultIsError, run.Resumed && run.ConversationLost);
+        if (allowFreshStart && RunOutcome.StartsFresh(facts))
+        {
+            return check;
+        }
+
         var verdict = RunOutcome.Classify(facts);
         if (check.Standing == TaskStanding.Reclaimable && verdict.Trigger == SessionTrigger.FailedTransient)
         {
@@ -65,6 +72,7 @@ public sealed partial class SessionSupervisor
         }
 
         daemonStopping.ThrowIfCancellationRequested();
+        return null;
     }
 
     private static string? DescribeFailure(RunningAgent run, AgentExit exit)

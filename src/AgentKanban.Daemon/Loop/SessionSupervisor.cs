@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Outbox;
@@ -225,29 +226,64 @@ public sealed partial class SessionSupervisor(
     private async Task RunAsync(RunningAgent run, string resumePrompt, bool launchPrepared, CancellationToken daemonStopping)
     {
         var session = run.Session;
-        var launched = launchPrepared
+        run.Session = launchPrepared
             ? session
             : await store.UpdateAsync(session.Id, PrepareLaunch, null, CancellationToken.None) ?? session;
-        run.Session = launched;
-        var prompt = launched.ResumeToken is not null
-            ? resumePrompt
-            : launched.TaskPrompt ?? throw new InvalidOperationException($"session {session.Id} has no task prompt");
+        var exit = await RunProcessAsync(run, resumePrompt, null, daemonStopping);
+        if (await FinishAsync(run, exit, allowFreshStart: true, daemonStopping) is not { } lost)
+        {
+            return;
+        }
+
+        // The runtime no longer has the conversation this run was to continue. Start a new one, once: the resume token is
+        // dropped and a new provider session id chosen in the store first, so a crash from here on also starts afresh.
+        var lostId = run.Session.ProviderSessionId;
+        run.Session = await store.UpdateAsync(session.Id, s => PrepareLaunch(s with { ResumeToken = null }), null, CancellationToken.None)
+            ?? throw new InvalidOperationException($"session {session.Id} vanished from the store");
+        DaemonLog.StartingFresh(logger, session.Id, lostId, run.Session.ProviderSessionId);
+        run.NextProcess(timeProvider.GetUtcNow());
+        exit = await RunProcessAsync(run, resumePrompt, lost.Task, daemonStopping);
+        await FinishAsync(run, exit, allowFreshStart: false, daemonStopping);
+    }
+
+    /// <summary>
+    /// Runs one agent process for <paramref name="run"/>'s session as last prepared, to its end. The prompt: the launch's
+    /// own (<paramref name="resumePrompt"/>) when a conversation is continued; the task when one starts; and when a new
+    /// conversation starts for a session that ran before (its conversation was lost), the task and what happened on it so
+    /// far (<paramref name="task"/> as the server last showed it, or read now).
+    /// </summary>
+    private async Task<AgentExit> RunProcessAsync(RunningAgent run, string resumePrompt, TaskDto? task, CancellationToken daemonStopping)
+    {
+        var session = run.Session;
+        run.Resumed = session.ResumeToken is not null;
+        var startsOver = !run.Resumed && session.Launches > 1;
+        if (startsOver && task is null)
+        {
+            task = await _inbox.FindTaskAsync(session, daemonStopping);
+        }
 
         // What people wrote on the task since this agent last started reaches it with this prompt (no mid-run input).
-        var messages = await _inbox.PendingAsync(launched, daemonStopping);
+        var messages = await _inbox.PendingAsync(session, task, daemonStopping);
+        var prompt = run.Resumed
+            ? resumePrompt
+            : session.TaskPrompt ?? throw new InvalidOperationException($"session {session.Id} has no task prompt");
+        if (startsOver)
+        {
+            prompt = Prompts.FreshStart(prompt, task, messages, resumePrompt);
+        }
+
         prompt = Prompts.WithMessages(prompt, messages);
 
         IAgentProcess process;
         try
         {
-            process = StartProcess(launched, prompt);
+            process = StartProcess(session, prompt);
         }
         catch (Exception e) when (e is AgentLaunchException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             DaemonLog.SpawnFailed(logger, session.Id, e.Message);
             run.FailureDetail = e.Message;
-            await FinishAsync(run, new AgentExit(RunExit.SpawnFailed, null, null, e.Message), daemonStopping);
-            return;
+            return new AgentExit(RunExit.SpawnFailed, null, null, e.Message);
         }
 
         await using (process)
@@ -256,15 +292,15 @@ public sealed partial class SessionSupervisor(
             // Crash point: the process runs (its environment names the session); a restart finds it by that, kills its
             // process group, and resumes the session in place. No extra write here: the spawn path stays one commit.
             store.Database.CrashPoints.Reached(CrashPoint.ProcessSpawned);
-            DaemonLog.AgentStarted(logger, session.Id, session.TaskId, process.ProcessId, launched.ResumeToken is not null ? "resume" : "new");
+            DaemonLog.AgentStarted(logger, session.Id, session.TaskId, process.ProcessId, session.ResumeToken is not null ? "resume" : "new");
             ProcessStarted?.Invoke(run.Session, process.ProcessId);
             if (messages.Count > 0)
             {
                 DaemonLog.HumanMessagesDelivered(logger, session.Id, messages.Count);
-                await _inbox.DeliveredAsync(launched, messages[^1]);
+                await _inbox.DeliveredAsync(session, messages[^1]);
             }
 
-            context.Options.OnAgentStarted?.Invoke(run.Session.Id, run.Session.TaskId, process.ProcessId, launched.ResumeToken is not null);
+            context.Options.OnAgentStarted?.Invoke(run.Session.Id, run.Session.TaskId, process.ProcessId, session.ResumeToken is not null);
 
             // A stop requested before the process existed (shutdown raced the spawn) applies now.
             if (run.StopReason != RunStop.None)
@@ -297,7 +333,7 @@ public sealed partial class SessionSupervisor(
                 await relay.CompleteAsync();
             }
 
-            await FinishAsync(run, exit, daemonStopping);
+            return exit;
         }
     }
 

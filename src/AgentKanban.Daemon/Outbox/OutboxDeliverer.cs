@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Infrastructure;
@@ -8,9 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace AgentKanban.Daemon.Outbox;
 
 /// <summary>
-/// Delivers outbox items in order with capped exponential backoff (<see cref="RetryOptions.Outbox"/>).
-/// An item leaves the table only after the server acknowledged it; the idempotency key makes a re-send
-/// after a lost answer harmless. A refusal (4xx in our error shape) is kept, marked failed, and logged.
+/// Delivers outbox items with capped exponential backoff (<see cref="RetryOptions.Outbox"/>), in order within each group
+/// (a session's reports; a task's "why" notes). An item leaves the table only after the server acknowledged it; the
+/// idempotency key makes a re-send after a lost answer harmless. A report that can never be delivered (see
+/// <see cref="DeliveryFailures"/>; or a body over the server's limit, which is not even sent) becomes a dead letter:
+/// kept with its reason and time, logged once, never sent again, and no longer holding its group up.
 /// </summary>
 public sealed partial class OutboxDeliverer(
     OutboxStore store,
@@ -79,9 +83,9 @@ public sealed partial class OutboxDeliverer(
                     case Outcome.Delivered:
                         delivered++;
                         break;
-                    case Outcome.Postponed:
-                        // The server is unreachable or struggling: stop here, later items would fail the same way
-                        // (and must not overtake this one).
+                    case Outcome.ServerDown:
+                        // The server is unreachable or struggling: stop here, the other items would fail the same way.
+                        // (Each group's order holds regardless: nothing of this item's group is due while it waits.)
                         return delivered;
                 }
             }
@@ -91,6 +95,13 @@ public sealed partial class OutboxDeliverer(
     private async Task<Outcome> DeliverOneAsync(OutboxItem item, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
+        if (item.Body is { } body && Encoding.UTF8.GetByteCount(body) is var size && size > BoardApiClient.MaxRequestBodyBytes)
+        {
+            // The server refuses it (413), or past a point drops the connection, which would look like an outage forever.
+            return await DeadLetterAsync(item,
+                $"not sent: its body is {size.ToString(CultureInfo.InvariantCulture)} bytes and the server takes at most 1 MiB", now, false, cancellationToken);
+        }
+
         try
         {
             var bearer = await BearerForAsync(item, now, cancellationToken);
@@ -99,26 +110,34 @@ public sealed partial class OutboxDeliverer(
             await store.DeliveredAsync(item.Id, cancellationToken);
             return Outcome.Delivered;
         }
-        catch (ServerApiException e) when (e.IsTransient)
-        {
-            var decision = _retry.Decide(item.Attempts + 1, ErrorClass.Transient, now);
-            var at = decision.At ?? now + RetryOptions.Outbox.MaxDelay;
-            await store.RetryLaterAsync(item.Id, e.Message, at.ToUnixTimeMilliseconds(), cancellationToken);
-            LogRetry(logger, item.Kind, item.Method, item.Path, item.Attempts + 1, decision.Delay, e.Message);
-            return Outcome.Postponed;
-        }
         catch (ServerApiException e)
         {
-            await store.FailedAsync(item.Id, e.Message, now.ToUnixTimeMilliseconds(), cancellationToken);
-            LogRefused(logger, item.Kind, item.Method, item.Path, (int?)e.Status, e.Message);
-            return Outcome.Refused;
+            var attempt = item.Attempts + 1;
+            var decision = DeliveryFailures.Decide((int?)e.Status, e.Code, attempt);
+            var answer = e.Status is { } status ? $"{(int)status} {e.Code ?? "(not the server's error shape)"}: {e.Message}" : e.Message;
+            if (decision.Action == DeliveryAction.DeadLetter)
+            {
+                return await DeadLetterAsync(item, $"{decision.Reason} ({answer})", now, true, cancellationToken);
+            }
+
+            var retry = _retry.Decide(attempt, ErrorClass.Transient, now);
+            var at = retry.At ?? now + RetryOptions.Outbox.MaxDelay;
+            await store.RetryLaterAsync(item.Id, answer, at.ToUnixTimeMilliseconds(), cancellationToken);
+            LogRetry(logger, item.Kind, item.Method, item.Path, attempt, retry.Delay, $"{decision.Reason} ({answer})");
+            return decision.StopsPass ? Outcome.ServerDown : Outcome.RetryLater;
         }
         catch (MissingSessionKeyException e)
         {
-            await store.FailedAsync(item.Id, e.Message, now.ToUnixTimeMilliseconds(), cancellationToken);
-            LogRefused(logger, item.Kind, item.Method, item.Path, null, e.Message);
-            return Outcome.Refused;
+            return await DeadLetterAsync(item, "cannot be signed: " + e.Message, now, false, cancellationToken);
         }
+    }
+
+    private async Task<Outcome> DeadLetterAsync(OutboxItem item, string reason, DateTimeOffset now, bool attempted, CancellationToken cancellationToken)
+    {
+        await store.DeadLetterAsync(item.Id, reason, now.ToUnixTimeMilliseconds(), attempted, cancellationToken);
+        // Logged here and only here: a dead letter is never picked up again.
+        LogDeadLettered(logger, item.Kind, item.Method, item.Path, item.Attempts + (attempted ? 1 : 0), reason);
+        return Outcome.DeadLettered;
     }
 
     /// <summary>Machine key by default; a fresh token signed with the session's key for the agent's own words.</summary>
@@ -137,8 +156,11 @@ public sealed partial class OutboxDeliverer(
     private enum Outcome
     {
         Delivered,
-        Postponed,
-        Refused,
+        /// <summary>Retried later; its group waits, the others go on.</summary>
+        RetryLater,
+        /// <summary>Retried later; the server is unreachable or struggling, so this pass ends.</summary>
+        ServerDown,
+        DeadLettered,
     }
 
     private sealed class MissingSessionKeyException(string message) : Exception(message);
@@ -146,8 +168,8 @@ public sealed partial class OutboxDeliverer(
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Outbox: {Kind} {Method} {Path} failed (attempt {Attempt}), retrying in {Delay}: {Error}")]
     private static partial void LogRetry(ILogger logger, string kind, string method, string path, int attempt, TimeSpan delay, string error);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Outbox: server refused {Kind} {Method} {Path} ({Status}): {Error}; kept as failed")]
-    private static partial void LogRefused(ILogger logger, string kind, string method, string path, int? status, string error);
+    [LoggerMessage(EventId = 4910, Level = LogLevel.Error, Message = "Outbox: {Kind} {Method} {Path} set aside as a dead letter after {Attempts} attempt(s), never to be sent again: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, string kind, string method, string path, int attempts, string reason);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Outbox loop failed; retrying")]
     private static partial void LogLoopFailed(ILogger logger, Exception error);

@@ -6,12 +6,22 @@ namespace AgentKanban.Daemon.Outbox;
 
 /// <summary>
 /// The durable outbox table. Reports are enqueued inside the same transaction as the state change they
-/// describe, so "the session moved" and "the server will be told" commit together or not at all.
+/// describe, so "the session moved" and "the server will be told" commit together or not at all. Within a group (a
+/// session's reports, or a task's "why" notes) they go out in the order they were queued: only a group's oldest pending
+/// report is due. A report refused for good stays in the table as a dead letter (<c>failed_at_ms</c> and its reason),
+/// never sent again and no longer holding its group up.
 /// </summary>
 public sealed class OutboxStore(DaemonDatabase database)
 {
     private const string Columns =
         "id, idempotency_key, kind, method, path, body, session_id, sign_as_session, attempts, next_attempt_ms, last_error, failed_at_ms";
+
+    /// <summary>Pending rows of table alias <c>o</c> that are the oldest pending row of their group (served by ix_outbox_group).</summary>
+    private const string GroupHead = """
+        o.failed_at_ms IS NULL AND NOT EXISTS (
+            SELECT 1 FROM outbox e
+            WHERE e.failed_at_ms IS NULL AND COALESCE(e.session_id, e.path) = COALESCE(o.session_id, o.path) AND e.id < o.id)
+        """;
 
     /// <summary>Adds a report inside the caller's write transaction. A repeated key is ignored (already queued).</summary>
     public static async Task<bool> EnqueueAsync(
@@ -42,14 +52,17 @@ public sealed class OutboxStore(DaemonDatabase database)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Items due at <paramref name="nowMs"/>, oldest first (delivery order follows enqueue order).</summary>
+    /// <summary>
+    /// Items due at <paramref name="nowMs"/>, oldest first: at most one per group, its oldest pending one (so a group's
+    /// reports are delivered in the order they were queued, and one waiting for a retry holds up only its own group).
+    /// </summary>
     public async Task<IReadOnlyList<OutboxItem>> DueAsync(long nowMs, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT {Columns} FROM outbox WHERE failed_at_ms IS NULL AND next_attempt_ms <= $now
-            ORDER BY id LIMIT $limit
+            SELECT {Columns} FROM outbox o WHERE {GroupHead} AND o.next_attempt_ms <= $now
+            ORDER BY o.id LIMIT $limit
             """;
         command.Parameters.AddWithValue("$now", nowMs);
         command.Parameters.AddWithValue("$limit", limit);
@@ -65,12 +78,12 @@ public sealed class OutboxStore(DaemonDatabase database)
         return await ReadAllAsync(command, cancellationToken);
     }
 
-    /// <summary>When the next pending item is due, or null when nothing is pending.</summary>
+    /// <summary>When the next pending item is due (a group's oldest pending one), or null when nothing is pending.</summary>
     public async Task<long?> NextDueMsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(next_attempt_ms) FROM outbox WHERE failed_at_ms IS NULL";
+        command.CommandText = $"SELECT MIN(o.next_attempt_ms) FROM outbox o WHERE {GroupHead}";
         var value = await command.ExecuteScalarAsync(cancellationToken);
         return value is long ms ? ms : null;
     }
@@ -107,9 +120,14 @@ public sealed class OutboxStore(DaemonDatabase database)
     public Task RetryLaterAsync(long id, string error, long nextAttemptMs, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE outbox SET attempts = attempts + 1, last_error = $error, next_attempt_ms = $at WHERE id = $id", id, error, nextAttemptMs, cancellationToken);
 
-    /// <summary>The server refused the report for good: keep it, marked, so it is visible and never silently lost.</summary>
-    public Task FailedAsync(long id, string error, long nowMs, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE outbox SET attempts = attempts + 1, last_error = $error, failed_at_ms = $at WHERE id = $id", id, error, nowMs, cancellationToken);
+    /// <summary>
+    /// The report can never be delivered: it becomes a dead letter with <paramref name="reason"/> and the time. Kept, so it
+    /// is visible (<c>ak daemon status</c>) and never silently lost; never sent again.
+    /// </summary>
+    public Task DeadLetterAsync(long id, string reason, long nowMs, bool attempted, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"UPDATE outbox SET attempts = attempts + {(attempted ? 1 : 0)}, last_error = $error, failed_at_ms = $at WHERE id = $id AND failed_at_ms IS NULL",
+            id, reason, nowMs, cancellationToken);
 
     private Task ExecuteAsync(string sql, long id, string? error, long at, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>

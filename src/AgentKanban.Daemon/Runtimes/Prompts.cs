@@ -47,6 +47,116 @@ public static class Prompts
         return text.ToString();
     }
 
+    /// <summary>Most of the task's history a fresh start carries (the latest entries; older ones are summarised by a count).</summary>
+    public const int MaxHistoryChars = 24_000;
+
+    /// <summary>Longest text of one history entry (a note, a message) before it is cut.</summary>
+    public const int MaxHistoryEntryChars = 2_000;
+
+    /// <summary>
+    /// The first prompt of a new conversation for a session that worked before but whose conversation the runtime lost:
+    /// the task, a word on why the agent starts over, what happened on the task so far (its activity and messages, as
+    /// <paramref name="task"/> shows them, oldest first, without <paramref name="pending"/>, which follow the prompt as
+    /// new), and what this launch was going to say to the old conversation.
+    /// </summary>
+    public static string FreshStart(string taskPrompt, TaskDto? task, IReadOnlyList<MessageDto> pending, string launchPrompt)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        var text = new StringBuilder(taskPrompt.TrimEnd());
+        text.AppendLine().AppendLine();
+        text.AppendLine("You worked on this task before, in a conversation that cannot be continued (the agent runtime does not have it),");
+        text.AppendLine("so this is a new one. Your working directory still holds what the earlier work left there: look at it first");
+        text.AppendLine("(in a repository: `git status`, `git log`) and go on from there rather than starting over.");
+        text.AppendLine();
+        if (task is null)
+        {
+            text.AppendLine("What happened on the task so far could not be read from the board; `ak describe task $AK_TASK_ID` shows it.");
+        }
+        else
+        {
+            var history = History(task, pending);
+            if (history.Count == 0)
+            {
+                text.AppendLine("Nothing was recorded on the task yet.");
+            }
+            else
+            {
+                var kept = Latest(history, MaxHistoryChars);
+                text.AppendLine("What happened on the task so far, oldest first:");
+                if (kept < history.Count)
+                {
+                    text.Append('(').Append(history.Count - kept).AppendLine(" earlier entries left out)");
+                }
+
+                foreach (var (_, line) in history.Skip(history.Count - kept))
+                {
+                    text.AppendLine(line);
+                }
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(launchPrompt))
+        {
+            text.AppendLine();
+            text.AppendLine("This start was meant to continue the earlier conversation with:");
+            text.AppendLine(launchPrompt.Trim());
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The task's activity and messages as one list of lines, oldest first.</summary>
+    private static List<(DateTimeOffset At, string Line)> History(TaskDto task, IReadOnlyList<MessageDto> pending)
+    {
+        var leaveOut = pending.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var entries = new List<(DateTimeOffset, string)>();
+        foreach (var activity in task.Activity ?? [])
+        {
+            var what = activity.Action == "commented" ? "note" : activity.Action.Replace('_', ' ');
+            var detail = string.IsNullOrWhiteSpace(activity.Detail) ? string.Empty : ": " + Cut(activity.Detail);
+            entries.Add((activity.CreatedAt, $"[{Stamp(activity.CreatedAt)}] {what} by {activity.ActorType}{detail}"));
+        }
+
+        foreach (var message in task.Messages ?? [])
+        {
+            if (!leaveOut.Contains(message.Id))
+            {
+                entries.Add((message.CreatedAt, $"[{Stamp(message.CreatedAt)}] message from {message.SenderType}: {Cut(message.Content)}"));
+            }
+        }
+
+        // Stable: entries at the same instant keep activity before messages, each in the server's order.
+        return [.. entries.OrderBy(e => e.Item1)];
+    }
+
+    /// <summary>How many of the newest lines fit in <paramref name="budget"/> characters (at least one).</summary>
+    private static int Latest(List<(DateTimeOffset At, string Line)> lines, int budget)
+    {
+        var used = 0;
+        var count = 0;
+        for (var i = lines.Count - 1; i >= 0; i--)
+        {
+            used += lines[i].Line.Length + 1;
+            if (used > budget && count > 0)
+            {
+                break;
+            }
+
+            count++;
+        }
+
+        return count;
+    }
+
+    private static string Cut(string text)
+    {
+        var flat = text.Trim().ReplaceLineEndings(" ");
+        return flat.Length <= MaxHistoryEntryChars ? flat : flat[..MaxHistoryEntryChars] + " …";
+    }
+
+    private static string Stamp(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", global::System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The work protocol, plus the agent's own instructions when it has some.</summary>
     public static string System(AgentDto? agent, bool hasRepository)
     {

@@ -14,6 +14,9 @@ namespace AgentKanban.Daemon.ServerClient;
 /// </summary>
 public sealed class BoardApiClient
 {
+    /// <summary>The API refuses request bodies over 1 MiB (413); far larger ones may only get the connection dropped.</summary>
+    public const int MaxRequestBodyBytes = 1024 * 1024;
+
     private static readonly ContractsJsonContext Json = ContractsJsonContext.Default;
     private readonly HttpClient _http;
 

@@ -112,5 +112,16 @@ internal static class DaemonSchema
                 value TEXT NOT NULL
             );
             """),
+        (2, """
+            -- The provider's name of the usage window that rejected (five_hour, seven_day, …); NULL when it named none.
+            -- An "allowed" report lifts the pause early only when it is about this same window.
+            ALTER TABLE runtime_pauses ADD COLUMN limit_window TEXT;
+            """),
+        (3, """
+            -- Reports are delivered in order within their group (a session's reports; a task's "why" notes, which have no
+            -- session): an item waits while an earlier one of its group is pending. Rows with failed_at_ms set are dead
+            -- letters: refused for good, never sent again, and no longer holding anything up.
+            CREATE INDEX ix_outbox_group ON outbox(COALESCE(session_id, path), id) WHERE failed_at_ms IS NULL;
+            """),
     ];
 }

@@ -16,12 +16,12 @@ public sealed class PauseStore(DaemonDatabase database)
     {
         await using var connection = await database.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT runtime, until_ms, decided_at_ms, source, past_reset_streak, reason FROM runtime_pauses ORDER BY runtime";
+        command.CommandText = "SELECT runtime, until_ms, decided_at_ms, source, past_reset_streak, limit_window, reason FROM runtime_pauses ORDER BY runtime";
         var pauses = new List<StoredPause>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            pauses.Add(new StoredPause(reader.GetString(0), Read(reader, 1), reader.GetString(5)));
+            pauses.Add(new StoredPause(reader.GetString(0), Read(reader, 1), reader.GetString(6)));
         }
 
         return pauses;
@@ -29,7 +29,7 @@ public sealed class PauseStore(DaemonDatabase database)
 
     internal static async Task<RuntimePause?> GetAsync(StoreTransaction tx, string runtime, CancellationToken cancellationToken)
     {
-        await using var command = tx.Command("SELECT until_ms, decided_at_ms, source, past_reset_streak FROM runtime_pauses WHERE runtime = $runtime");
+        await using var command = tx.Command("SELECT until_ms, decided_at_ms, source, past_reset_streak, limit_window FROM runtime_pauses WHERE runtime = $runtime");
         command.Parameters.AddWithValue("$runtime", runtime);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader, 0) : null;
@@ -46,25 +46,28 @@ public sealed class PauseStore(DaemonDatabase database)
         }
 
         await using var upsert = tx.Command("""
-            INSERT INTO runtime_pauses (runtime, until_ms, decided_at_ms, source, past_reset_streak, reason, updated_at_ms)
-            VALUES ($runtime, $until, $decided, $source, $streak, $reason, $now)
+            INSERT INTO runtime_pauses (runtime, until_ms, decided_at_ms, source, past_reset_streak, limit_window, reason, updated_at_ms)
+            VALUES ($runtime, $until, $decided, $source, $streak, $window, $reason, $now)
             ON CONFLICT (runtime) DO UPDATE SET until_ms = excluded.until_ms, decided_at_ms = excluded.decided_at_ms,
-                source = excluded.source, past_reset_streak = excluded.past_reset_streak, reason = excluded.reason,
-                updated_at_ms = excluded.updated_at_ms
+                source = excluded.source, past_reset_streak = excluded.past_reset_streak, limit_window = excluded.limit_window,
+                reason = excluded.reason, updated_at_ms = excluded.updated_at_ms
             """);
         upsert.Parameters.AddWithValue("$runtime", runtime);
         upsert.Parameters.AddWithValue("$until", pause.Until.ToUnixTimeMilliseconds());
         upsert.Parameters.AddWithValue("$decided", pause.DecidedAt.ToUnixTimeMilliseconds());
         upsert.Parameters.AddWithValue("$source", (int)pause.Source);
         upsert.Parameters.AddWithValue("$streak", pause.PastResetStreak);
+        upsert.Parameters.AddWithValue("$window", (object?)pause.Window ?? DBNull.Value);
         upsert.Parameters.AddWithValue("$reason", reason);
         upsert.Parameters.AddWithValue("$now", tx.NowMs);
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Reads until, decided, source, streak and window from column <paramref name="first"/> on.</summary>
     private static RuntimePause Read(SqliteDataReader reader, int first) => new(
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first)),
         (PauseSource)reader.GetInt32(first + 2),
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 1)),
-        reader.GetInt32(first + 3));
+        reader.GetInt32(first + 3),
+        reader.IsDBNull(first + 4) ? null : reader.GetString(first + 4));
 }

@@ -6,9 +6,24 @@ namespace AgentKanban.Daemon.Store;
 /// <summary>A runtime paused until a time, as <c>ak daemon status</c> shows it.</summary>
 public sealed record PausedRuntime(string Runtime, DateTimeOffset Until, string Reason);
 
-/// <summary>What the daemon's store holds, read from outside the daemon: open sessions by state, closed ones, pauses.</summary>
-public sealed record StoreSnapshot(IReadOnlyDictionary<string, long> OpenSessionsByState, long ClosedSessions, IReadOnlyList<PausedRuntime> Pauses)
+/// <summary>A report to the server the daemon set aside for good (never sent again), as <c>ak daemon status</c> shows it.</summary>
+public sealed record DeadLetter(long Id, string Kind, string Method, string Path, string Reason, DateTimeOffset At, int Attempts);
+
+/// <summary>
+/// What the daemon's store holds, read from outside the daemon: open sessions by state, closed ones, pauses, and the
+/// outbox: reports waiting to be delivered, and the dead letters (all counted, the newest <see cref="MaxDeadLetters"/> listed).
+/// </summary>
+public sealed record StoreSnapshot(
+    IReadOnlyDictionary<string, long> OpenSessionsByState,
+    long ClosedSessions,
+    IReadOnlyList<PausedRuntime> Pauses,
+    long PendingReports,
+    long DeadLetterCount,
+    IReadOnlyList<DeadLetter> DeadLetters)
 {
+    /// <summary>How many of the newest dead letters a snapshot lists.</summary>
+    public const int MaxDeadLetters = 50;
+
     /// <summary>
     /// Reads the store at <paramref name="path"/> read-only, from another process, beside a running daemon. Null when
     /// there is no store yet. The connection is opened read-only and unpooled and only ever reads: no pragma that
@@ -74,6 +89,40 @@ public sealed record StoreSnapshot(IReadOnlyDictionary<string, long> OpenSession
             }
         }
 
-        return new StoreSnapshot(byState, closed, pauses);
+        long pending = 0, deadCount = 0;
+        await using (var counts = connection.CreateCommand())
+        {
+            counts.Transaction = transaction;
+            counts.CommandText = "SELECT COALESCE(SUM(failed_at_ms IS NULL), 0), COALESCE(SUM(failed_at_ms IS NOT NULL), 0) FROM outbox";
+            await using var reader = await counts.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                pending = reader.GetInt64(0);
+                deadCount = reader.GetInt64(1);
+            }
+        }
+
+        var dead = new List<DeadLetter>();
+        await using (var letters = connection.CreateCommand())
+        {
+            letters.Transaction = transaction;
+            letters.CommandText = "SELECT id, kind, method, path, last_error, failed_at_ms, attempts FROM outbox WHERE failed_at_ms IS NOT NULL "
+                + "ORDER BY failed_at_ms DESC, id DESC LIMIT $limit";
+            letters.Parameters.AddWithValue("$limit", MaxDeadLetters);
+            await using var reader = await letters.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                dead.Add(new DeadLetter(
+                    reader.GetInt64(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    reader.GetString(3),
+                    reader.IsDBNull(4) ? "(no reason recorded)" : reader.GetString(4),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                    reader.GetInt32(6)));
+            }
+        }
+
+        return new StoreSnapshot(byState, closed, pauses, pending, deadCount, dead);
     }
 }

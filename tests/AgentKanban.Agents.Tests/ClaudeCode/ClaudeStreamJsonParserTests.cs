@@ -4,6 +4,7 @@ using AgentKanban.Agents.ClaudeCode;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Agents.Tests.Support;
 using AgentKanban.Core.Events;
+using AgentKanban.Core.Policies;
 
 namespace AgentKanban.Agents.Tests.ClaudeCode;
 
@@ -127,14 +128,78 @@ public sealed class ClaudeStreamJsonParserTests
     }
 
     [Fact]
-    public void Recorded_resume_of_an_unknown_session_carries_the_reason()
+    public void Recorded_resume_of_an_unknown_session_says_the_conversation_is_gone()
     {
         var (events, _) = Transcripts.Parse(new ClaudeStreamJsonParser(), "recorded-2.1.330-resume-unknown.jsonl");
 
-        var end = Assert.IsType<TurnEnded>(Assert.Single(events.OfType<TurnEnded>()));
+        const string reason = "No conversation found with session ID: 6f1c2a3e-0000-4000-8000-0000000000ff";
+        Assert.Equal(
+            [TurnStarted.Instance, new AgentError(ProviderErrors.ConversationNotFound, reason, false)],
+            events.Take(2));
+        var end = Assert.IsType<TurnEnded>(events[^1]);
+        Assert.Equal(3, events.Count);
         Assert.True(end.IsError);
         Assert.Equal("error_during_execution", end.Subtype);
-        Assert.Equal("No conversation found with session ID: 6f1c2a3e-0000-4000-8000-0000000000ff", end.ResultText);
+        Assert.Equal(reason, end.ResultText);
+    }
+
+    [Fact]
+    public void Recorded_429_on_an_api_key_is_the_rate_limit_fallback_once()
+    {
+        // The real CLI on ANTHROPIC_API_KEY: no rate_limit_event, its own retries, then the assistant's error and an
+        // error result, both naming the 429.
+        var (events, results) = Transcripts.Parse(new ClaudeStreamJsonParser(), "recorded-2.1.330-api-key-rate-limited.jsonl");
+
+        Assert.DoesNotContain(results, r => r.Outcome == LineOutcome.Skipped);
+        Assert.Empty(events.OfType<RateLimitEvent>());
+        const string text = "API Error: Request rejected (429) · This request would exceed your account's rate limit.";
+        Assert.Equal(new AgentError(ProviderErrors.RateLimit, text, true), Assert.Single(events.OfType<AgentError>()));
+        Assert.True(Assert.IsType<TurnEnded>(events[^1]).IsError);
+    }
+
+    public static TheoryData<string, string, bool> ResultOnlyCases() => new()
+    {
+        // name, the result line's error fields, counts as a rate limit
+        { "status 429", "\"api_error_status\":429", true },
+        { "rate_limit_error type", "\"api_error_type\":\"rate_limit_error\"", true },
+        { "both", "\"api_error_status\":429,\"api_error_type\":\"rate_limit_error\"", true },
+        { "another status", "\"api_error_status\":400,\"api_error_type\":\"invalid_request_error\"", false },
+        { "an overloaded provider", "\"api_error_status\":529,\"api_error_type\":\"overloaded_error\"", false },
+        { "no status at all", "\"terminal_reason\":\"api_error\"", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResultOnlyCases))]
+    public void A_failed_result_naming_a_429_is_the_rate_limit_fallback_when_nothing_else_said_so(string name, string fields, bool rateLimited)
+    {
+        var line = $$$"""{"is_error":true,"num_turns":1,"subtype":"success",{{{fields}}},"result":"API Error: 429","session_id":"s-1","type":"result"}""";
+
+        var (events, _) = Transcripts.ParseLines(new ClaudeStreamJsonParser(), [line]);
+
+        var fallback = events.OfType<AgentError>().SingleOrDefault();
+        Assert.True(rateLimited == (fallback is { IsRateLimitFallback: true, Code: ProviderErrors.RateLimit }), name);
+        Assert.True(Assert.IsType<TurnEnded>(events[^1]).IsError);
+
+        // A result that did not fail, whatever it names, is no rate limit.
+        var (succeeded, _) = Transcripts.ParseLines(new ClaudeStreamJsonParser(), [line.Replace("\"is_error\":true", "\"is_error\":false", StringComparison.Ordinal)]);
+        Assert.Empty(succeeded.OfType<AgentError>());
+    }
+
+    [Fact]
+    public void A_429_result_after_a_structured_rejection_in_the_same_turn_adds_nothing()
+    {
+        var (events, _) = Transcripts.ParseLines(new ClaudeStreamJsonParser(),
+        [
+            """{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":1764003600,"rateLimitType":"five_hour"}}""",
+            """{"type":"result","is_error":true,"api_error_status":429,"result":"limit","session_id":"s-1"}""",
+            // The next turn starts afresh: its own 429 counts again.
+            """{"type":"result","is_error":true,"api_error_status":429,"result":"limit","session_id":"s-1"}""",
+        ]);
+
+        Assert.Single(events.OfType<RateLimitEvent>());
+        Assert.Single(events.OfType<AgentError>());
+        Assert.Equal(2, events.OfType<TurnEnded>().Count());
+        Assert.IsType<AgentError>(events[^2]);
     }
 
     public static TheoryData<string, LineOutcome, LineReason> OddLines() => new()

@@ -276,6 +276,54 @@ public sealed class DaemonControlTests(BoardServer server) : IClassFixture<Board
         await transaction.RollbackAsync(ct);
     }
 
+    [Fact]
+    public async Task Status_shows_the_outbox_and_its_dead_letters_newest_first()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var db = Path.Combine(StateDir, "daemon.db");
+        await (await AgentKanban.Daemon.Store.DaemonDatabase.OpenAsync(db, ct)).DisposeAsync();
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+        await using (var writer = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False"))
+        {
+            await writer.OpenAsync(ct);
+            await ExecAsync(writer, null, $"""
+                {InsertReport(1, "usage", "POST", "api/sessions/s1/usage", now, null, null)};
+                {InsertReport(2, "release", "POST", "api/tasks/t1/release", now - 60_000, now - 50_000, "moot: the task was leased again since (409 stale_epoch: epoch 3 is stale)")};
+                {InsertReport(3, "message", "POST", "api/tasks/t2/messages", now - 30_000, now - 20_000, "not sent: its body is 18874432 bytes and the server takes at most 1 MiB")};
+                """, ct);
+        }
+
+        var json = await Ak("daemon", "status", "--state", StateDir, "-o", "json");
+        var table = await Ak("daemon", "status", "--state", StateDir);
+
+        Assert.Equal(3, json.ExitCode);
+        using var document = JsonDocument.Parse(json.Out);
+        var outbox = document.RootElement.GetProperty("outbox");
+        Assert.Equal(1, outbox.GetProperty("pending").GetInt32());
+        Assert.Equal(2, outbox.GetProperty("dead_letter_count").GetInt32());
+        var letters = outbox.GetProperty("dead_letters").EnumerateArray().ToList();
+        Assert.Equal([3L, 2L], letters.Select(l => l.GetProperty("id").GetInt64()));
+        Assert.Equal("message", letters[0].GetProperty("kind").GetString());
+        Assert.Equal("POST", letters[0].GetProperty("method").GetString());
+        Assert.Equal("api/tasks/t2/messages", letters[0].GetProperty("path").GetString());
+        Assert.StartsWith("not sent: its body is", letters[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(now - 20_000, DateTimeOffset.Parse(letters[0].GetProperty("at").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
+        Assert.Equal(1, letters[0].GetProperty("attempts").GetInt32());
+
+        Assert.Equal(3, table.ExitCode);
+        Assert.Contains("1 pending; 2 dead letters", table.Out, StringComparison.Ordinal);
+        var lines = table.Out.Split('\n').Where(l => l.StartsWith("dead letter:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains("message POST api/tasks/t2/messages: not sent", lines[0], StringComparison.Ordinal);
+        Assert.Contains("release POST api/tasks/t1/release: moot", lines[1], StringComparison.Ordinal);
+    }
+
+    private static string InsertReport(long id, string kind, string method, string path, long createdAt, long? failedAt, string? reason) => $"""
+        INSERT INTO outbox (id, idempotency_key, kind, method, path, body, session_id, attempts, next_attempt_ms, last_error, failed_at_ms, created_at_ms)
+        VALUES ({id}, 'key-{id}', '{kind}', '{method}', '{path}', NULL, 's1', {(failedAt is null ? 0 : 1)}, {createdAt},
+                {(reason is null ? "NULL" : "'" + reason + "'")}, {failedAt?.ToString(CultureInfo.InvariantCulture) ?? "NULL"}, {createdAt})
+        """;
+
     private static string InsertSession(string id, int state, long? closedAt, long now) => $"""
         INSERT INTO sessions (id, task_id, agent_id, runtime, state, epoch, server_session_id, private_key, public_key,
                               provider_session_id, created_at_ms, updated_at_ms, closed_at_ms)

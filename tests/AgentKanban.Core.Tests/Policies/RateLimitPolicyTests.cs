@@ -130,7 +130,7 @@ public sealed class RateLimitPolicyTests
     [MemberData(nameof(AllowedCases))]
     public void Allowed_clears_unless_on_overage(RateLimitEvent signal, bool paused, RateLimitAction expected)
     {
-        var current = paused ? new RuntimePause(T0.AddMinutes(30), PauseSource.ProviderReset, T0) : null;
+        var current = paused ? new RuntimePause(T0.AddMinutes(30), PauseSource.ProviderReset, T0, Window: "five_hour") : null;
 
         var decision = RateLimitPolicy.Decide(signal, current, T0);
 
@@ -144,6 +144,72 @@ public sealed class RateLimitPolicyTests
             Assert.Equal(current, decision.Pause);
             Assert.Equal(paused, RateLimitPolicy.IsPaused(decision.Pause, T0));
         }
+    }
+
+    public static TheoryData<string, string?, string?, bool, RateLimitAction> WindowCases() => new()
+    {
+        // name, window that rejected (null: not named), window the "allowed" names, on overage, action
+        { "same window: lifted", "five_hour", "five_hour", false, RateLimitAction.Clear },
+        { "same window, warning only: lifted", "seven_day", "seven_day", false, RateLimitAction.Clear },
+        { "the five-hour window is fine, the weekly one still rejects", "seven_day", "five_hour", false, RateLimitAction.Keep },
+        { "the weekly window is fine, the five-hour one still rejects", "five_hour", "seven_day", false, RateLimitAction.Keep },
+        { "a model's own weekly window is not the weekly window", "seven_day_opus", "seven_day", false, RateLimitAction.Keep },
+        { "an allowed that names no window says nothing about a named one", "five_hour", null, false, RateLimitAction.Keep },
+        { "a named allowed says nothing about an unnamed rejection", null, "five_hour", false, RateLimitAction.Keep },
+        { "neither named: the provider's only window", null, null, false, RateLimitAction.Clear },
+        { "same window on overage: dispatch stays paused", "five_hour", "five_hour", true, RateLimitAction.Keep },
+        { "another window on overage: dispatch stays paused", "seven_day", "five_hour", true, RateLimitAction.Keep },
+    };
+
+    [Theory]
+    [MemberData(nameof(WindowCases))]
+    public void Only_an_allowed_for_the_rejected_window_lifts_its_pause(string name, string? rejected, string? allowed, bool onOverage, RateLimitAction expected)
+    {
+        var rejection = Rejected(90) with { RateLimitType = rejected };
+        var pause = RateLimitPolicy.Decide(rejection, null, T0).Pause!;
+        Assert.Equal(rejected, pause.Window);
+        var signal = Allowed(onOverage: onOverage) with { RateLimitType = allowed };
+
+        var decision = RateLimitPolicy.Decide(signal, pause, T0.AddMinutes(10));
+
+        Assert.True(expected == decision.Action, name);
+        Assert.Equal(expected == RateLimitAction.Keep ? pause : null, decision.Pause);
+        Assert.Equal(rejected == allowed, RateLimitPolicy.Lifts(signal, rejected));
+    }
+
+    [Fact]
+    public void Once_its_window_is_over_a_pause_is_cleared_by_any_allowed()
+    {
+        var pause = RateLimitPolicy.Decide(Rejected(30) with { RateLimitType = "seven_day" }, null, T0).Pause;
+
+        Assert.Equal(RateLimitAction.Clear, RateLimitPolicy.Decide(Allowed() with { RateLimitType = null }, pause, T0.AddMinutes(31)).Action);
+    }
+
+    public static TheoryData<string, RateLimitEvent?, string?, int> WindowMergeCases() => new()
+    {
+        // name, what comes second (null = the assistant's fallback) after a seven_day rejection until +90 min, window kept, end
+        { "a later five-hour reset takes over with its window", Rejected(120), "five_hour", 120 },
+        { "an earlier five-hour reset leaves the weekly window in force", Rejected(60), "seven_day", 90 },
+        { "the fallback's hour is shorter: the weekly window stays", null, "seven_day", 90 },
+    };
+
+    [Theory]
+    [MemberData(nameof(WindowMergeCases))]
+    public void The_window_in_force_is_the_one_of_the_longest_pause(string name, RateLimitEvent? second, string? window, int endMin)
+    {
+        var first = RateLimitPolicy.Decide(Rejected(90) with { RateLimitType = "seven_day" }, null, T0).Pause;
+
+        var decision = second is null ? RateLimitPolicy.DecideFallback(first, T0) : RateLimitPolicy.Decide(second, first, T0);
+
+        Assert.True(window == decision.Pause!.Window, name);
+        Assert.Equal(T0.AddMinutes(endMin), decision.Pause.Until);
+    }
+
+    [Fact]
+    public void The_fallback_names_no_window()
+    {
+        Assert.Null(RateLimitPolicy.DecideFallback(null, T0).Pause!.Window);
+        Assert.Equal("five_hour", RateLimitPolicy.Decide(Rejected(-1), null, T0).Pause!.Window);
     }
 
     [Fact]

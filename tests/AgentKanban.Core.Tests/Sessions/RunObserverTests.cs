@@ -8,8 +8,8 @@ public sealed class RunObserverTests
 {
     private static readonly DateTimeOffset Reset = new(2026, 3, 1, 17, 0, 0, TimeSpan.Zero);
 
-    private static RateLimitEvent Limit(RateLimitStatus status, bool overage = false) =>
-        new(status, Reset, "five_hour", overage, null, null, null);
+    private static RateLimitEvent Limit(RateLimitStatus status, bool overage = false, string? window = "five_hour") =>
+        new(status, Reset, window, overage, null, null, null);
 
     private static RunObserver Observe(params AgentEvent[] events)
     {
@@ -32,6 +32,13 @@ public sealed class RunObserverTests
         { [Limit(RateLimitStatus.Rejected), Limit(RateLimitStatus.Unknown)], true },
         { [new AgentError("rate_limit", "limit", true)], true },
         { [Limit(RateLimitStatus.Allowed), new AgentError("rate_limit", "limit", true)], true },
+        // Only an "allowed" for the window that rejected lifts the rejection.
+        { [Limit(RateLimitStatus.Rejected, window: "seven_day"), Limit(RateLimitStatus.Allowed)], true },
+        { [Limit(RateLimitStatus.Rejected, window: "seven_day"), Limit(RateLimitStatus.Allowed, window: null)], true },
+        { [Limit(RateLimitStatus.Rejected, window: "seven_day"), Limit(RateLimitStatus.Allowed, window: "seven_day")], false },
+        { [new AgentError("rate_limit", "limit", true), Limit(RateLimitStatus.Allowed)], true },
+        { [new AgentError("rate_limit", "limit", true), Limit(RateLimitStatus.Allowed, window: null)], false },
+        { [Limit(RateLimitStatus.Rejected), new AgentError("rate_limit", "limit", true), Limit(RateLimitStatus.Allowed)], true },
     };
 
     [Theory]

@@ -64,6 +64,40 @@ public sealed class RunOutcomeTests
         Assert.True(SessionTransitions.Decide(SessionState.Active, verdict.Trigger).IsAllowed);
     }
 
+    public static TheoryData<string, RunFacts, bool> FreshStartCases() => new()
+    {
+        // name, facts, starts a new conversation
+        { "lost, task in progress", Lost(), true },
+        { "lost, task never claimed", Lost() with { Task = TaskView.Unclaimed }, true },
+        { "nothing lost", Lost() with { ConversationLost = false }, false },
+        { "lost, but the task is gone", Lost() with { Task = TaskView.Gone }, false },
+        { "lost, but the task is in review", Lost() with { Task = TaskView.InReview }, false },
+        { "lost, but the server could not be asked", Lost() with { Task = TaskView.Unknown }, false },
+        { "lost, but the daemon is shutting down", Lost() with { Stop = RunStop.Shutdown }, false },
+        { "lost, but the task was taken away meanwhile", Lost() with { Stop = RunStop.TaskGone }, false },
+        { "lost, but stopped by the watchdog", Lost() with { Stop = RunStop.StallWatchdog }, false },
+        { "lost, but rate limited", Lost() with { RateLimited = true }, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(FreshStartCases))]
+    public void A_lost_conversation_starts_a_new_one_only_while_the_task_is_still_to_be_worked_on(string name, RunFacts facts, bool expected)
+    {
+        Assert.True(expected == RunOutcome.StartsFresh(facts), name);
+    }
+
+    [Fact]
+    public void A_lost_conversation_that_does_not_start_afresh_is_classified_by_the_usual_rules()
+    {
+        Assert.Equal(SessionTrigger.FailedTerminal, RunOutcome.Classify(Lost()).Trigger);
+        Assert.Equal(SessionTrigger.TaskGone, RunOutcome.Classify(Lost() with { Task = TaskView.Gone }).Trigger);
+        Assert.Equal(SessionTrigger.FailedTransient, RunOutcome.Classify(Lost() with { Task = TaskView.Unknown }).Trigger);
+    }
+
+    /// <summary>A resume the runtime answered with "no such conversation": an error result, exit 1.</summary>
+    private static RunFacts Lost() =>
+        Facts(RunExit.ExitCode, failure: ErrorClass.Terminal, resultIsError: true) with { ConversationLost = true };
+
     private static RunFacts Facts(
         RunExit exit,
         RunStop stop = RunStop.None,

@@ -1,3 +1,4 @@
+using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Tests.Infrastructure;
@@ -55,6 +56,64 @@ public sealed class RateLimitTests
         await env.WaitForStatusAsync(second.Id, "in_review");
         Assert.True(env.InvocationsFor(second.Id)[0].At >= pause.Pause.Until.ToUnixTimeMilliseconds(), "nothing new ran on the paused runtime");
     }
+
+    [Fact]
+    public async Task An_allowed_report_for_another_window_leaves_the_rejected_windows_pause_in_force()
+    {
+        await using var env = await DaemonTestEnvironment.CreateAsync();
+        // Rejected on the weekly window, then told that the five-hour window is fine: the weekly one still says no.
+        var limited = await env.CreateTaskAsync("weekly limit", "claim", $"reject seven_day {ResetSeconds}", "allowed five_hour", "exit-fresh 1",
+            "say back after the reset", "review", "result");
+        var daemon = await env.StartInProcessAsync();
+
+        var ended = await FirstRunEndedAsync(env, limited.Id);
+        Assert.True(ended.State == SessionState.RateLimited, $"session {ended.State}: {ended.LastReason}");
+        var pause = Assert.Single(await daemon.Pauses.AllAsync(CancellationToken.None));
+        Assert.Equal(RuntimeCatalog.Claude, pause.Runtime);
+        Assert.Equal("seven_day", pause.Pause.Window);
+        Assert.Equal(pause.Pause.Until.ToUnixTimeMilliseconds(), ended.ResumeAfterMs);
+        Assert.True(TimeProvider.System.GetUtcNow() < pause.Pause.Until, "the pause was looked at before the reset");
+
+        // After the weekly window's reset the session goes on where it stopped.
+        await env.WaitForStatusAsync(limited.Id, "in_review");
+        var runs = env.InvocationsFor(limited.Id);
+        Assert.Equal(2, runs.Count);
+        Assert.True(runs[1].Resume);
+        Assert.True(runs[1].At >= pause.Pause.Until.ToUnixTimeMilliseconds(), "resumed no earlier than the reset");
+    }
+
+    [Theory]
+    [InlineData("rate-limit-api-key")]
+    [InlineData("rate-limit-result-only")]
+    public async Task A_429_reported_without_a_rate_limit_event_pauses_for_the_default_window_and_keeps_the_task(string step)
+    {
+        await using var env = await DaemonTestEnvironment.CreateAsync();
+        var limited = await env.CreateTaskAsync("limited on an API key", "claim", step, "review", "result");
+        var daemon = await env.StartInProcessAsync();
+
+        var ended = await FirstRunEndedAsync(env, limited.Id);
+        Assert.True(ended.State == SessionState.RateLimited, $"session {ended.State}: {ended.LastReason}");
+        var pause = Assert.Single(await daemon.Pauses.AllAsync(CancellationToken.None));
+        Assert.Equal(PauseSource.NoResetGiven, pause.Pause.Source);
+        Assert.Null(pause.Pause.Window);
+        Assert.Equal(pause.Pause.Until.ToUnixTimeMilliseconds(), ended.ResumeAfterMs);
+        Assert.Equal(RateLimitOptions.Default.UnknownResetWindow, pause.Pause.Until - pause.Pause.DecidedAt);
+
+        // The task stays with its session (in progress, leased to this machine), waiting for the window.
+        var task = await env.Server.GetTaskAsync(limited.Id);
+        Assert.Equal("in_progress", task.Status);
+        Assert.Equal(daemon.MachineId, task.Lease?.MachineId);
+        Assert.DoesNotContain(task.Activity ?? [], a => a.Action == "released");
+        Assert.Single(env.InvocationsFor(limited.Id));
+    }
+
+    /// <summary>The task's first session once its first run was classified (no longer preparing or running).</summary>
+    private static async Task<StoredSessionView> FirstRunEndedAsync(DaemonTestEnvironment env, string taskId) =>
+        await Eventually.WaitAsync(async () =>
+        {
+            var rows = await StoreReader.SessionsAsync(env.StateDir);
+            return rows.FirstOrDefault(s => s.TaskId == taskId && s.State is not (SessionState.Preparing or SessionState.Active));
+        }, "the first run's end to be recorded");
 
     [Fact]
     public async Task Daemon_killed_after_the_pause_was_recorded_is_replaced_by_one_that_resumes_on_time()

@@ -58,6 +58,33 @@ public static class StoreReader
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    /// <summary>Outbox items the daemon gave up on (kind, reason, when), oldest first.</summary>
+    public static async Task<IReadOnlyList<(string Kind, string? Reason, long FailedAtMs)>> DeadLettersAsync(string stateDir)
+    {
+        await using var connection = await OpenAsync(stateDir);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT kind, last_error, failed_at_ms FROM outbox WHERE failed_at_ms IS NOT NULL ORDER BY id";
+        var list = new List<(string, string?, long)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            list.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return list;
+    }
+
+    /// <summary>The runtime's stored pause: its end, when it was decided, and where its end came from (<c>PauseSource</c>).</summary>
+    public static async Task<(long UntilMs, long DecidedAtMs, int Source)?> PauseAsync(string stateDir, string runtime)
+    {
+        await using var connection = await OpenAsync(stateDir);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT until_ms, decided_at_ms, source FROM runtime_pauses WHERE runtime = $r";
+        command.Parameters.AddWithValue("$r", runtime);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2)) : null;
+    }
+
     public static async Task<long?> PauseUntilAsync(string stateDir, string runtime)
     {
         var path = Path.Combine(stateDir, "daemon.db");

@@ -87,10 +87,26 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
         return task;
     }
 
-    /// <summary>Starts <c>ak daemon run --state …</c> as a separate process.</summary>
-    public DaemonProcess StartDaemon()
+    /// <summary>
+    /// Starts <c>ak daemon run --state …</c> as a separate process, with <paramref name="overrides"/> applied to its
+    /// environment (a null value removes the variable).
+    /// </summary>
+    public DaemonProcess StartDaemon(IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var daemon = DaemonProcess.Start(AkExecutable, ["daemon", "run", "--state", StateDir], DaemonEnvironment());
+        var environment = DaemonEnvironment();
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                environment.Remove(name);
+            }
+            else
+            {
+                environment[name] = value;
+            }
+        }
+
+        var daemon = DaemonProcess.Start(AkExecutable, ["daemon", "run", "--state", StateDir], environment);
         _daemons.Add(daemon);
         return daemon;
     }

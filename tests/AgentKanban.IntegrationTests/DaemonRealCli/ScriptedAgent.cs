@@ -36,11 +36,11 @@ public sealed class ScriptedAgent
     /// </summary>
     public ScriptedAgent RejectFirstCallWithRateLimit(TimeSpan window) => RejectCallWithRateLimit(0, window);
 
-    /// <summary>As <see cref="RejectFirstCallWithRateLimit"/>, for the call with this index (0 = the first) of the task.</summary>
-    public ScriptedAgent RejectCallWithRateLimit(int callIndex, TimeSpan window)
+    /// <summary>Like <see cref="RejectFirstCallWithRateLimit"/>, for the model call numbered <paramref name="call"/> (0 = the first).</summary>
+    public ScriptedAgent RejectCallWithRateLimit(int call, TimeSpan window)
     {
+        _rateLimitedCall = call;
         _rateLimitWindow = window;
-        _rateLimitedCall = callIndex;
         return this;
     }
 
@@ -62,7 +62,7 @@ public sealed class ScriptedAgent
         lock (_gate)
         {
             _calls.Add(request);
-            if (_rateLimitWindow is { } window && _calls.Count - 1 == _rateLimitedCall)
+            if (_rateLimitWindow is { } window && _calls.Count == _rateLimitedCall + 1)
             {
                 _rateLimitWindow = null;
                 _resetAt = DateTimeOffset.FromUnixTimeSeconds((request.ReceivedAt + window).ToUnixTimeSeconds());
