@@ -25,8 +25,9 @@ public sealed class SessionCleaner(
         string? wip;
         try
         {
-            var strays = StrayProcesses.Find(new HashSet<string>(StringComparer.Ordinal) { session.ServerSessionId });
-            if (strays.TryGetValue(session.ServerSessionId, out var pids))
+            // Any agent of the session, under its current lease or an earlier one, is stopped before its worktree goes.
+            var strays = StrayProcesses.Find(new HashSet<string>(StringComparer.Ordinal) { session.Id });
+            if (strays.TryGetValue(session.Id, out var pids))
             {
                 await StrayProcesses.KillAsync(pids, context.Options.StopGracePeriod, timeProvider, cancellationToken);
             }

@@ -6,7 +6,9 @@ namespace AgentKanban.Daemon.Tests.Infrastructure;
 /// <summary>
 /// A loopback TCP relay in front of the board server: the daemon talks through it, the test talks to the server
 /// directly. <see cref="Cut"/> drops every open connection and refuses new ones (a network outage for the daemon alone,
-/// while the server goes on serving the test); <see cref="Restore"/> ends the outage.
+/// while the server goes on serving the test); with <c>blackhole</c> new connections are accepted and then never
+/// answered, as when packets are dropped on the way (requests hang until the client gives up). <see cref="Restore"/>
+/// ends the outage.
 /// </summary>
 public sealed class CuttableLink : IAsyncDisposable
 {
@@ -14,8 +16,10 @@ public sealed class CuttableLink : IAsyncDisposable
     private readonly int _targetPort;
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<TcpClient> _open = [];
+    private readonly List<TcpClient> _held = [];
     private readonly Task _accepting;
     private bool _cut;
+    private bool _blackhole;
 
     private CuttableLink(int targetPort)
     {
@@ -29,13 +33,17 @@ public sealed class CuttableLink : IAsyncDisposable
 
     public static CuttableLink To(int port) => new(port);
 
-    /// <summary>Drops every connection through the link and refuses new ones until <see cref="Restore"/>.</summary>
-    public void Cut()
+    /// <summary>
+    /// Drops every connection through the link and refuses new ones (or, with <paramref name="blackhole"/>, leaves them
+    /// unanswered) until <see cref="Restore"/>.
+    /// </summary>
+    public void Cut(bool blackhole = false)
     {
         TcpClient[] open;
         lock (_open)
         {
             _cut = true;
+            _blackhole = blackhole;
             open = [.. _open];
             _open.Clear();
         }
@@ -48,9 +56,19 @@ public sealed class CuttableLink : IAsyncDisposable
 
     public void Restore()
     {
+        TcpClient[] held;
         lock (_open)
         {
             _cut = false;
+            _blackhole = false;
+            held = [.. _held];
+            _held.Clear();
+        }
+
+        // The connections that hung during the outage break now; their clients retry on a working link.
+        foreach (var client in held)
+        {
+            client.Dispose();
         }
     }
 
@@ -58,6 +76,7 @@ public sealed class CuttableLink : IAsyncDisposable
     {
         await _stop.CancelAsync();
         _listener.Stop();
+        Restore();
         Cut();
         try
         {
@@ -88,10 +107,12 @@ public sealed class CuttableLink : IAsyncDisposable
     private async Task RelayAsync(TcpClient inbound)
     {
         var outbound = new TcpClient();
+        var held = false;
         try
         {
             if (!Track(inbound))
             {
+                held = Hold(inbound);
                 return;
             }
 
@@ -122,8 +143,27 @@ public sealed class CuttableLink : IAsyncDisposable
                 _open.Remove(outbound);
             }
 
-            inbound.Dispose();
+            if (!held)
+            {
+                inbound.Dispose();
+            }
+
             outbound.Dispose();
+        }
+    }
+
+    /// <summary>During a blackhole cut: keeps the connection open and silent; false when the link refuses instead.</summary>
+    private bool Hold(TcpClient client)
+    {
+        lock (_open)
+        {
+            if (!_blackhole)
+            {
+                return false;
+            }
+
+            _held.Add(client);
+            return true;
         }
     }
 

@@ -142,8 +142,11 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
         await daemon.DisposeAsync();
     }
 
-    /// <summary>Starts the daemon as its own process (the test host), so it can be killed for real.</summary>
-    public DaemonProcess StartProcess(IReadOnlyDictionary<string, string>? extra = null)
+    /// <summary>
+    /// Starts the daemon as its own process (the test host), so it can be killed for real. Another
+    /// <paramref name="stateDir"/> is another machine (its own device id, machine key and store).
+    /// </summary>
+    public DaemonProcess StartProcess(IReadOnlyDictionary<string, string>? extra = null, string? stateDir = null)
     {
         var env = DaemonEnvironment();
         foreach (var (name, value) in extra ?? new Dictionary<string, string>())
@@ -151,7 +154,7 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
             env[name] = value;
         }
 
-        var process = DaemonProcess.Start(StateDir, env);
+        var process = DaemonProcess.Start(stateDir ?? StateDir, env);
         _processes.Add(process);
         return process;
     }
