@@ -15,10 +15,12 @@ namespace AgentKanban.Benchmarks.Daemon;
 /// <summary>
 /// End-to-end daemon latencies against a real server on loopback, with a tiny shell script as the agent runtime (so
 /// the numbers are the daemon's, not an agent CLI's start-up). A benchmark, not a test:
-/// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon [dispatch-push|dispatch-poll|resume|restart|all] [--count N]</c>.
+/// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon [dispatch-push|dispatch-poll|resume|resume-lapsed|restart|all] [--count N]</c>.
 /// <list type="bullet">
 /// <item>dispatch: task created (assigned) → agent process started, p50/p95, by push (event stream) and by polling alone;</item>
 /// <item>resume: N sessions rate limited until one reset instant → each agent restarted, latency after the instant, p50/p99;</item>
+/// <item>resume-lapsed: as resume, but the daemon is down from the limit until after the server took every lease back
+/// (a 3 s lease): a fresh daemon takes each task again (new lease, new server session, claim restored) and resumes it;</item>
 /// <item>restart: a store with 1,000 sessions (history plus due rate-limited ones) → a fresh daemon resumed every due one (s).</item>
 /// </list>
 /// </summary>
@@ -69,6 +71,18 @@ public static class DaemonHarness
             Report($"resume latency after the reset instant ({total} sessions, all at one instant)", await ResumeAsync(total), 50, 99);
         }
 
+        if (scenario is "resume-lapsed" or "all")
+        {
+            var total = count ?? 20;
+            var samples = new List<double>();
+            for (var done = 0; done < total; done += batch)
+            {
+                samples.AddRange(await ResumeAfterLapsedLeasesAsync(Math.Min(batch, total - done)));
+            }
+
+            Report($"resume latency after the reset instant, daemon down past the lease ({total} sessions, {batch} per reset instant)", samples, 50, 99);
+        }
+
         if (scenario is "restart" or "all")
         {
             await RestartAsync(count ?? 100, 1000);
@@ -98,10 +112,8 @@ public static class DaemonHarness
         daemon.Abort();
     }
 
-    private static async Task<List<double>> ResumeAsync(int count)
-    {
-        // The agent: first run waits for LIMIT_AT, reports a rejected limit resetting at RESET_AT, exits; a resume sleeps.
-        await using var bench = await Bench.StartAsync("""
+    /// <summary>The agent: first run waits for LIMIT_AT, reports a rejected limit resetting at RESET_AT, exits; a resume sleeps.</summary>
+    private const string LimitedAgent = """
             case "$*" in *--resume*) exec sleep 600;; esac
             sid=""; prev=""
             for a in "$@"; do [ "$prev" = "--session-id" ] && sid="$a"; prev="$a"; done
@@ -110,7 +122,11 @@ public static class DaemonHarness
             echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$BENCH_RESET_AT,\"rateLimitType\":\"five_hour\"}}"
             echo "{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"is_error\":true,\"session_id\":\"$sid\"}"
             exit 1
-            """);
+            """;
+
+    private static async Task<List<double>> ResumeAsync(int count)
+    {
+        await using var bench = await Bench.StartAsync(LimitedAgent);
         var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
         var limitAt = now + 5 + (count / 5);
         var resetAt = limitAt + 6;
@@ -136,6 +152,64 @@ public static class DaemonHarness
         }
 
         daemon.Abort();
+        return latencies;
+    }
+
+    /// <summary>
+    /// Sessions rate limited, then the daemon is down until the server has taken every lease back (tasks todo again,
+    /// epochs bumped); a fresh daemon, started before the reset, must take each task again and resume it at the reset.
+    /// </summary>
+    private static async Task<List<double>> ResumeAfterLapsedLeasesAsync(int count)
+    {
+        var leaseTtl = TimeSpan.FromSeconds(3);
+        await using var bench = await Bench.StartAsync(LimitedAgent, leaseTtl);
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        var limitAt = now + 4 + (count / 5);
+        var resetAt = limitAt + 12;
+        var env = new Dictionary<string, string>
+        {
+            ["BENCH_LIMIT_AT"] = limitAt.ToString(CultureInfo.InvariantCulture),
+            ["BENCH_RESET_AT"] = resetAt.ToString(CultureInfo.InvariantCulture),
+        };
+        var tasks = new List<TaskDto>();
+        for (var i = 0; i < count; i++)
+        {
+            tasks.Add(await bench.CreateTaskAsync($"lapsed {i}"));
+        }
+
+        var ignored = new ConcurrentDictionary<string, long>();
+        var first = await DaemonHost.StartAsync(bench.Options(ignored, extraEnvironment: env), CancellationToken.None);
+        while ((await first.Sessions.ListInStateAsync(SessionState.RateLimited, CancellationToken.None)).Count < count)
+        {
+            await Task.Delay(100);
+        }
+
+        first.Abort();
+        await first.DisposeAsync();
+        foreach (var task in tasks)
+        {
+            while ((await bench.GetTaskAsync(task.Id)).Status != "todo" || (await bench.GetTaskAsync(task.Id)).Lease is not null)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        if (TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() >= resetAt - 2)
+        {
+            throw new InvalidOperationException("the leases lapsed too late: the window had nearly ended");
+        }
+
+        var resumed = new ConcurrentDictionary<string, long>();
+        await using var second = await DaemonHost.StartAsync(bench.Options(resumed, onlyResumes: true, extraEnvironment: env), CancellationToken.None);
+        var resetTimestamp = TimestampAt(DateTimeOffset.FromUnixTimeSeconds(resetAt));
+        var latencies = new List<double>();
+        foreach (var task in tasks)
+        {
+            var at = await WaitForAsync(resumed, task.Id, TimeSpan.FromMinutes(5));
+            latencies.Add(Stopwatch.GetElapsedTime(resetTimestamp, at).TotalMilliseconds);
+        }
+
+        second.Abort();
         return latencies;
     }
 
@@ -261,9 +335,9 @@ public static class DaemonHarness
         public string StateDir => Path.Combine(_root, "state");
         public string Agent => Path.Combine(_root, "claude");
 
-        public static async Task<Bench> StartAsync(string agentScript)
+        public static async Task<Bench> StartAsync(string agentScript, TimeSpan? leaseTtl = null)
         {
-            var server = await BenchServer.StartAsync("sqlite", BenchServer.DefaultPostgres);
+            var server = await BenchServer.StartAsync("sqlite", BenchServer.DefaultPostgres, leaseTtl: leaseTtl);
             var root = Path.Combine(Path.GetTempPath(), "ak-bench-daemon-" + Guid.NewGuid().ToString("N")[..10]);
             Directory.CreateDirectory(root);
             var script = Path.Combine(root, "claude");
@@ -281,6 +355,9 @@ public static class DaemonHarness
         public Task<TaskDto> CreateTaskAsync(string title) =>
             _server.SendAsync(HttpMethod.Post, "api/tasks", UserToken, new CreateTaskRequest { BoardId = BoardId, Title = title, AssignedTo = AgentId },
                 ContractsJsonContext.Default.TaskDto, HttpStatusCode.Created);
+
+        public Task<TaskDto> GetTaskAsync(string id) =>
+            _server.SendAsync(HttpMethod.Get, $"api/tasks/{id}", UserToken, null, ContractsJsonContext.Default.TaskDto, HttpStatusCode.OK);
 
         public DaemonOptions Options(ConcurrentDictionary<string, long> started, bool onlyResumes = false, Dictionary<string, string>? extraEnvironment = null)
         {

@@ -61,7 +61,8 @@ internal sealed class BenchServer : IAsyncDisposable
 
     /// <param name="synchronous">The SQLite writer's sync level (the product always runs <see cref="SqliteSynchronous.Full"/>).</param>
     public static async Task<BenchServer> StartAsync(
-        string engine, string postgresBase, bool apart = false, bool withoutStreamFeed = false, SqliteSynchronous synchronous = SqliteSynchronous.Full)
+        string engine, string postgresBase, bool apart = false, bool withoutStreamFeed = false, SqliteSynchronous synchronous = SqliteSynchronous.Full,
+        TimeSpan? leaseTtl = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "ak-bench-server-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
@@ -93,6 +94,7 @@ internal sealed class BenchServer : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             PrintAdminToken = false,
             SqliteSynchronous = synchronous,
+            LeaseTtl = leaseTtl ?? new ServerOptions { DataDir = dataDir }.LeaseTtl,
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
