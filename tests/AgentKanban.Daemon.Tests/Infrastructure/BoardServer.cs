@@ -21,18 +21,22 @@ public sealed class BoardServer : IAsyncDisposable
     private readonly TimeSpan? _eventRetention;
     private WebApplication? _app;
 
-    private BoardServer(int port, string dataDir, TimeSpan leaseTtl, TimeSpan? eventRetention)
+    private BoardServer(int port, string dataDir, TimeSpan leaseTtl, TimeSpan? eventRetention, string? connectionString)
     {
         Port = port;
         DataDir = dataDir;
         _leaseTtl = leaseTtl;
         _eventRetention = eventRetention;
+        ConnectionString = connectionString;
         BaseUrl = $"http://127.0.0.1:{port}";
         Admin = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public int Port { get; }
     public string DataDir { get; }
+
+    /// <summary>The server's PostgreSQL database (a fresh one, dropped on dispose), or null for SQLite in <see cref="DataDir"/>.</summary>
+    public string? ConnectionString { get; }
     public string BaseUrl { get; }
     public string AdminToken { get; private set; } = string.Empty;
     public HttpClient Admin { get; }
@@ -43,9 +47,11 @@ public sealed class BoardServer : IAsyncDisposable
 
     /// <param name="leaseTtl">How long a dispatch lease lives (default 5 minutes).</param>
     /// <param name="eventRetention">How old an event of the log must be to be pruned (default: the server's 30 days).</param>
-    public static async Task<BoardServer> StartAsync(TimeSpan? leaseTtl = null, TimeSpan? eventRetention = null)
+    /// <param name="postgres">On a fresh PostgreSQL database of the test server instead of SQLite.</param>
+    public static async Task<BoardServer> StartAsync(TimeSpan? leaseTtl = null, TimeSpan? eventRetention = null, bool postgres = false)
     {
-        var server = new BoardServer(FreePort(), TestPaths.NewTempDirectory("server"), leaseTtl ?? TimeSpan.FromMinutes(5), eventRetention);
+        var connectionString = postgres ? await Server.Tests.Infrastructure.TestPostgres.CreateDatabaseAsync() : null;
+        var server = new BoardServer(FreePort(), TestPaths.NewTempDirectory("server"), leaseTtl ?? TimeSpan.FromMinutes(5), eventRetention, connectionString);
         await server.StartAgainAsync();
         server.AdminToken = (await File.ReadAllTextAsync(Path.Combine(server.DataDir, "admin-token"))).Trim();
         server.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.AdminToken);
@@ -58,6 +64,7 @@ public sealed class BoardServer : IAsyncDisposable
         var options = new ServerOptions
         {
             DataDir = DataDir,
+            ConnectionString = ConnectionString,
             Urls = BaseUrl,
             LeaseTtl = _leaseTtl,
             PrintAdminToken = false,
@@ -83,6 +90,11 @@ public sealed class BoardServer : IAsyncDisposable
         await StopAsync();
         Admin.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (ConnectionString is not null)
+        {
+            await Server.Tests.Infrastructure.TestPostgres.DropDatabaseAsync(ConnectionString);
+        }
+
         TestPaths.DeleteQuietly(DataDir);
     }
 

@@ -58,9 +58,10 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
     /// <summary>Extra variables for the daemon (and so its agents).</summary>
     public Dictionary<string, string> ExtraEnvironment { get; } = new(StringComparer.Ordinal);
 
-    public static async Task<DaemonTestEnvironment> CreateAsync(TimeSpan? leaseTtl = null, string boardType = "ops", TimeSpan? eventRetention = null)
+    public static async Task<DaemonTestEnvironment> CreateAsync(
+        TimeSpan? leaseTtl = null, string boardType = "ops", TimeSpan? eventRetention = null, bool postgres = false)
     {
-        var server = await BoardServer.StartAsync(leaseTtl, eventRetention);
+        var server = await BoardServer.StartAsync(leaseTtl, eventRetention, postgres);
         var env = new DaemonTestEnvironment(server, TestPaths.NewTempDirectory("daemon"));
         env.Board = await server.CreateBoardAsync("board-" + env.Marker[..6], boardType);
         env.Agent = await server.CreateAgentAsync("worker-" + env.Marker[..6]);
