@@ -63,7 +63,7 @@ public sealed class ExecutableTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var data = Path.Combine(_home.Path, "data");
         var url = $"http://127.0.0.1:{Ports.Free()}";
-        using var server = System.Diagnostics.Process.Start(AkProcess.StartInfo(_home.Path, ["server", "--data", data, "--urls", url]))!;
+        using var server = System.Diagnostics.Process.Start(AkProcess.StartInfo(_home.Path, ["server", "--data", data, "--urls", url, "--lease-ttl", "6s"]))!;
         var stdout = server.StandardOutput.ReadToEndAsync(ct);
         var stderr = server.StandardError.ReadToEndAsync(ct);
         try
@@ -91,6 +91,18 @@ public sealed class ExecutableTests : IDisposable
             Assert.True(created.ExitCode == 0, created.ToString());
             Assert.Equal(board, Json.Object(created).Str("name"));
 
+            // --lease-ttl: a machine's heartbeat answer announces the lease length it must renew within.
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var registered = await http.PostAsync($"{url}/api/machines",
+                new StringContent("{\"device_id\":\"exe-test\"}", System.Text.Encoding.UTF8, "application/json"), ct);
+            var registration = System.Text.Json.JsonDocument.Parse(await registered.Content.ReadAsStringAsync(ct)).RootElement;
+            using var machine = new HttpClient();
+            machine.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", registration.GetProperty("api_key").GetString());
+            using var beat = await machine.PostAsync($"{url}/api/machines/{registration.GetProperty("machine").GetProperty("id").GetString()}/heartbeat",
+                new StringContent("{}", System.Text.Encoding.UTF8, "application/json"), ct);
+            var answer = System.Text.Json.JsonDocument.Parse(await beat.Content.ReadAsStringAsync(ct)).RootElement;
+            Assert.Equal(6000, answer.GetProperty("lease_ttl_ms").GetInt64());
+
             await AkProcess.TerminateAsync(server);
             await server.WaitForExitAsync(ct);
             Assert.Equal(0, server.ExitCode);
@@ -102,6 +114,18 @@ public sealed class ExecutableTests : IDisposable
                 server.Kill(entireProcessTree: true);
             }
         }
+    }
+
+    [Theory]
+    [InlineData("1s", "too short")]
+    [InlineData("soon", "is not a duration")]
+    public async Task Server_refuses_a_lease_ttl_it_cannot_keep(string ttl, string message)
+    {
+        var result = await AkProcess.RunAsync(_home.Path, new Dictionary<string, string?>(), "server", "--data", Path.Combine(_home.Path, "data"),
+            "--urls", $"http://127.0.0.1:{Ports.Free()}", "--lease-ttl", ttl);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--lease-ttl", result.Err, StringComparison.Ordinal);
+        Assert.Contains(message, result.Err, StringComparison.Ordinal);
     }
 
     /// <summary>Polls /healthz until it answers 200 (or the server exits); bounded so a broken server fails the test.</summary>
