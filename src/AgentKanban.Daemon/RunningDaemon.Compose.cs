@@ -105,7 +105,7 @@ public sealed partial class RunningDaemon
         var notes = new TaskNotesStore(database);
         var gate = new RuntimeGate(timeProvider);
         var claims = new SessionClaims();
-        var leases = new LeaseKeeper(context, timeProvider, loggerFactory.CreateLogger<LeaseKeeper>());
+        var leases = new LeaseKeeper(context.Options, timeProvider, loggerFactory.CreateLogger<LeaseKeeper>());
         var outbox = new OutboxDeliverer(outboxStore, sessions, api, timeProvider, loggerFactory.CreateLogger<OutboxDeliverer>());
         var endings = new SessionEndings(sessions, gate, outbox, timeProvider, loggerFactory.CreateLogger<SessionEndings>());
         var supervisor = new SessionSupervisor(sessions, endings, gate, outbox, api, launchers, context, timeProvider, loggerFactory.CreateLogger<SessionSupervisor>());

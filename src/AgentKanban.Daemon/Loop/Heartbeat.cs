@@ -50,6 +50,7 @@ public sealed class Heartbeat(
     public async Task<bool> SendAsync(CancellationToken cancellationToken)
     {
         var sentAt = timeProvider.GetTimestamp();
+        var sentAtWall = timeProvider.GetUtcNow();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(leases.RequestTimeout);
         try
@@ -60,7 +61,7 @@ public sealed class Heartbeat(
                 Runtimes = Runtimes(),
             }, timeout.Token);
             _failing = false;
-            leases.Confirmed(sentAt, answer.LeaseTtlMs > 0 ? TimeSpan.FromMilliseconds(answer.LeaseTtlMs) : null);
+            leases.Confirmed(sentAt, sentAtWall, answer.LeaseTtlMs > 0 ? TimeSpan.FromMilliseconds(answer.LeaseTtlMs) : null);
             Answered?.Invoke(answer);
             return true;
         }
@@ -73,7 +74,7 @@ public sealed class Heartbeat(
         {
             // The server lives but its database does not: it cannot take a lease back either, and grants a full lease of
             // grace once the database answers. The agents carry on.
-            leases.Confirmed(sentAt, null);
+            leases.Confirmed(sentAt, sentAtWall, null);
             Failed(e.Message);
             return false;
         }

@@ -14,11 +14,13 @@ namespace AgentKanban.Daemon.Loop;
 /// <para>
 /// "Confirmed" means the server renewed the leases, or answered that its database is down (<c>storage_unavailable</c>):
 /// then it cannot take a lease back either, and it grants every lease a full lease of grace once the database answers.
-/// Times are measured from when the heartbeat was SENT (the server renewed at or after that instant) on the monotonic
-/// clock, so a wall-clock jump on this machine cannot stretch a lease.
+/// Times are measured from when the heartbeat was SENT (the server renewed at or after that instant), on the monotonic
+/// clock AND the wall clock, whichever says more time passed: a wall-clock jump back cannot stretch a lease, and a
+/// machine that slept (the monotonic clock stands still during a suspend) still sees how long it was away. The check
+/// runs at least every second, so an agent that wakes up with its machine is stopped within a second.
 /// </para>
 /// </summary>
-public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider, ILogger<LeaseKeeper> logger)
+public sealed class LeaseKeeper(DaemonOptions options, TimeProvider timeProvider, ILogger<LeaseKeeper> logger)
 {
     /// <summary>The lease length assumed until the server announces its own (the server's default).</summary>
     public static readonly TimeSpan DefaultLeaseTtl = TimeSpan.FromMinutes(5);
@@ -26,7 +28,9 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
     private readonly WakeSignal _changed = new();
     private readonly Lock _lock = new();
     private TimeSpan _ttl = DefaultLeaseTtl;
+    private static readonly TimeSpan MaxCheckInterval = TimeSpan.FromSeconds(1);
     private long? _confirmedAt;
+    private DateTimeOffset _confirmedAtWall;
     private bool _fenced;
 
     /// <summary>No heartbeat was confirmed for too long: every agent must stop now (the supervisor listens).</summary>
@@ -48,7 +52,7 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
     }
 
     /// <summary>How often to heartbeat: the configured interval, but never more than a third of the lease.</summary>
-    public TimeSpan HeartbeatInterval => Min(context.Options.HeartbeatInterval, LeaseTtl / 3);
+    public TimeSpan HeartbeatInterval => Min(options.HeartbeatInterval, LeaseTtl / 3);
 
     /// <summary>How soon to try again after a failed heartbeat: a sixth of the lease, at most 5 s.</summary>
     public TimeSpan RetryInterval => Min(TimeSpan.FromSeconds(5), LeaseTtl / 6);
@@ -63,7 +67,7 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
     /// The grace an agent gets between SIGTERM and SIGKILL when it is fenced: what is left of the lease after the fence
     /// point, halved, and never more than the normal stop grace.
     /// </summary>
-    public TimeSpan FenceStopGrace => Min(context.Options.StopGracePeriod, LeaseTtl / 6);
+    public TimeSpan FenceStopGrace => Min(options.StopGracePeriod, LeaseTtl / 6);
 
     /// <summary>
     /// Agents may be started or resumed: a heartbeat was confirmed within the fence window. False before the first
@@ -80,8 +84,11 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
         }
     }
 
-    /// <summary>A heartbeat sent at <paramref name="sentAt"/> (a <see cref="TimeProvider.GetTimestamp"/>) was confirmed.</summary>
-    public void Confirmed(long sentAt, TimeSpan? announcedTtl)
+    /// <summary>
+    /// A heartbeat sent at <paramref name="sentAt"/> (a <see cref="TimeProvider.GetTimestamp"/>, taken with
+    /// <paramref name="sentAtWall"/>) was confirmed.
+    /// </summary>
+    public void Confirmed(long sentAt, DateTimeOffset sentAtWall, TimeSpan? announcedTtl)
     {
         bool wasFenced;
         lock (_lock)
@@ -94,6 +101,7 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
             if (_confirmedAt is null || sentAt > _confirmedAt)
             {
                 _confirmedAt = sentAt;
+                _confirmedAtWall = sentAtWall;
             }
 
             wasFenced = _fenced;
@@ -135,14 +143,20 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
             ttl = _ttl;
             if (_confirmedAt is not { } confirmedAt || _fenced)
             {
-                return ttl / 6;
+                return MaxCheckInterval;
             }
 
             unconfirmedFor = timeProvider.GetElapsedTime(confirmedAt);
+            var wall = timeProvider.GetUtcNow() - _confirmedAtWall;
+            if (wall > unconfirmedFor)
+            {
+                unconfirmedFor = wall;
+            }
+
             var fenceAfter = FenceAfter(ttl);
             if (unconfirmedFor < fenceAfter)
             {
-                return fenceAfter - unconfirmedFor;
+                return Min(fenceAfter - unconfirmedFor, MaxCheckInterval);
             }
 
             _fenced = true;
@@ -150,7 +164,7 @@ public sealed class LeaseKeeper(DaemonContext context, TimeProvider timeProvider
 
         DaemonLog.LeasesUnconfirmed(logger, unconfirmedFor, ttl);
         LeasesUnconfirmed?.Invoke(FenceStopGrace);
-        return ttl / 6;
+        return MaxCheckInterval;
     }
 
     /// <summary>Two thirds of a lease without a confirmed heartbeat: the agents are stopped with time to spare.</summary>

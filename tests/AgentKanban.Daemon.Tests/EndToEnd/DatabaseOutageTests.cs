@@ -1,6 +1,5 @@
 using AgentKanban.Daemon.Tests.Infrastructure;
 using AgentKanban.Server.Tests.Infrastructure;
-using Npgsql;
 
 namespace AgentKanban.Daemon.Tests.EndToEnd;
 
@@ -23,16 +22,9 @@ public sealed class DatabaseOutageTests
         await env.WaitForStatusAsync(task.Id, "in_progress");
         var run = await Eventually.WaitAsync(() => Task.FromResult(env.InvocationsFor(task.Id) is [var first, ..] ? first : null), "the agent to start");
 
-        var database = new NpgsqlConnectionStringBuilder(env.Server.ConnectionString).Database!;
-        await AdminAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false");
-        try
+        await using (await DatabaseOutage.BeginAsync(env.Server.ConnectionString, TestContext.Current.CancellationToken))
         {
-            await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()");
             await Task.Delay(LeaseTtl * 3, TimeProvider.System, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            await AdminAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS true");
         }
 
         // The agent was never stopped: the one run goes on to review, and the lease never lapsed.
@@ -42,13 +34,5 @@ public sealed class DatabaseOutageTests
         Assert.Equal(run.Pid, Assert.Single(runs).Pid);
         Assert.DoesNotContain("stopping every agent", daemon.Output, StringComparison.Ordinal);
         Assert.False(daemon.HasExited, daemon.Output);
-    }
-
-    private static async Task AdminAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(await TestPostgres.BaseConnectionStringAsync());
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

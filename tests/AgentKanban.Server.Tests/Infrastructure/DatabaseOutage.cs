@@ -15,10 +15,10 @@ public sealed class DatabaseOutage : IAsyncDisposable
         _database = database;
     }
 
-    public static async Task<DatabaseOutage> BeginAsync(TestServer server, CancellationToken cancellationToken)
+    /// <param name="connectionString">The server's PostgreSQL connection string (the database to take away).</param>
+    public static async Task<DatabaseOutage> BeginAsync(string? connectionString, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(server);
-        var database = new NpgsqlConnectionStringBuilder(server.ConnectionString
+        var database = new NpgsqlConnectionStringBuilder(connectionString
             ?? throw new InvalidOperationException("a database outage needs a server on PostgreSQL")).Database!;
         await AdminAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false", cancellationToken);
         await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()", cancellationToken);

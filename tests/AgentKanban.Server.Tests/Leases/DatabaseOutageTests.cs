@@ -25,7 +25,7 @@ public sealed class DatabaseOutageTests
         await (await LeaseExpiryTests.Transition(work.Session.Client, work.Task.Id, "claim")).ExpectAsync(HttpStatusCode.OK, Ct);
         await work.Machine.HeartbeatAsync(cancellationToken: Ct);
 
-        await using (await DatabaseOutage.BeginAsync(server, Ct))
+        await using (await DatabaseOutage.BeginAsync(server.ConnectionString, Ct))
         {
             // The machine keeps heartbeating; the server takes the heartbeat but cannot record it, and says so.
             var refused = await (await work.Machine.Client.PostJsonAsync($"api/machines/{work.Machine.Id}/heartbeat", new HeartbeatRequest(),
