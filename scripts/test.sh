@@ -3,7 +3,9 @@
 # A fresh machine has only the .NET SDK, node/npm, git and apt; everything else is set up here:
 #   - PostgreSQL (Debian package, installed if missing) started on 127.0.0.1 for the PostgreSQL half of the suite;
 #   - npm packages pinned in package-lock.json (the real Claude Code CLI), when the lockfile exists;
-#   - Chromium (Debian package, installed if missing) for the web board's browser tests.
+#   - Chromium (Debian package, installed if missing) for the web board's browser tests;
+#   - the native toolchain NativeAOT links with (clang or gcc, and zlib; Debian packages, installed if missing), then the
+#     native `ak` is published once and the executable tests (CLI, daemon control, real-CLI daemon) run against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,18 @@ echo "==> Chromium for the browser tests"
 AK_CHROMIUM="$(scripts/install-chromium.sh)"
 export AK_CHROMIUM
 echo "    $AK_CHROMIUM"
+
+echo "==> Native toolchain for the NativeAOT ak"
+if ! { command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1; } || ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
+  echo "    clang/gcc or zlib1g-dev missing; installing from apt…"
+  scripts/apt-install.sh clang zlib1g-dev
+fi
+
+echo "==> dotnet publish (the native ak, as the README builds it)"
+dotnet publish src/AgentKanban.Cli -c Release -o artifacts/ak --nologo -v quiet
+AK_TEST_AK="$PWD/artifacts/ak/ak"
+export AK_TEST_AK
+echo "    $AK_TEST_AK"
 
 echo "==> dotnet test"
 dotnet test --solution AgentKanban.slnx -c Release "$@"

@@ -5,7 +5,11 @@ namespace AgentKanban.Cli.Tests.Infrastructure;
 /// <summary>The built <c>ak</c> executable (apphost), run as a real child process.</summary>
 public static class AkProcess
 {
-    /// <summary>The apphost in the CLI project's output folder (same configuration as the tests), or the copy next to the tests.</summary>
+    /// <summary>
+    /// <c>AK_TEST_AK</c> when set (the test command publishes the native <c>ak</c> and points the executable tests at it,
+    /// so a break that only the NativeAOT build has fails here); otherwise the apphost in the CLI project's output folder
+    /// (same configuration as the tests), or the copy next to the tests.
+    /// </summary>
     public static string Path { get; } = Find();
 
     public static ProcessStartInfo StartInfo(string home, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null)
@@ -72,6 +76,11 @@ public static class AkProcess
 
     private static string Find()
     {
+        if (Environment.GetEnvironmentVariable("AK_TEST_AK") is { Length: > 0 } published)
+        {
+            return File.Exists(published) ? published : throw new FileNotFoundException($"AK_TEST_AK names {published}, which does not exist");
+        }
+
 #if DEBUG
         const string configuration = "Debug";
 #else

@@ -59,8 +59,12 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
     public AgentDto Agent { get; private set; } = null!;
     public RepositoryDto Repository { get; private set; } = null!;
 
-    /// <summary>The <c>ak</c> executable built beside these tests (the daemon puts its directory on the agents' PATH).</summary>
-    public static string AkExecutable => Path.Combine(AppContext.BaseDirectory, "ak");
+    /// <summary>
+    /// The <c>ak</c> the daemon runs as (and puts on the agents' PATH): the native one the test command published
+    /// (<c>AK_TEST_AK</c>), else the one built beside these tests.
+    /// </summary>
+    public static string AkExecutable =>
+        Environment.GetEnvironmentVariable("AK_TEST_AK") is { Length: > 0 } published ? published : Path.Combine(AppContext.BaseDirectory, "ak");
 
     /// <param name="leaseTtl">The server's lease length (<c>ak server --lease-ttl</c>); short ones let a test outlast it.</param>
     public static async Task<RealDaemonEnvironment> CreateAsync(CancellationToken cancellationToken, TimeSpan? leaseTtl = null)
