@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cold start-up of the `ak` CLI: `ak --version` and `ak get task ID -o json` against a running server.
-# PRODUCT.md targets: ≤ 40 ms and ≤ 80 ms (medians). Each run is a fresh process.
+# Targets: ≤ 40 ms median for any command (bench/README.md). Each run is a fresh process.
 #
 #   bench/cli-startup.sh            # a JIT publish and a NativeAOT publish, both measured
 #   RUNS=50 bench/cli-startup.sh    # more runs

@@ -156,7 +156,9 @@ public static class TransitionsHarness
     {
         var failures = 0;
         var taken = 0;
-        await Parallel.ForAsync(0, concurrency, async (_, _) =>
+        // As many workers at once as there are clients (without options Parallel.ForAsync would run only as many as there
+        // are cores, whatever the client count says).
+        await Parallel.ForAsync(0, concurrency, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (_, _) =>
         {
             while (Interlocked.Increment(ref taken) <= count && queue.TryDequeue(out var task))
             {

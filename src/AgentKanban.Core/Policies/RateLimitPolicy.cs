@@ -3,7 +3,7 @@ using AgentKanban.Core.Events;
 namespace AgentKanban.Core.Policies;
 
 /// <summary>
-/// The rate-limit rules (PRODUCT.md daemon rules 1–2) as pure timing math:
+/// The rate-limit rules (pause until the reset the provider names, resume on time) as pure timing math:
 /// <list type="bullet">
 /// <item>rejected → pause until the later of the main reset and the overage reset (the latter only when
 /// overage is rejected too); no reset given → now + 1 h;</item>

@@ -105,7 +105,7 @@ public sealed class DaemonLoop(
     public Task WhenContinuationsDoneAsync() => Task.WhenAll(_continuations.Keys);
 
     /// <summary>
-    /// The recovery pass (rule 3): every open session left by the previous run is decided once — active ones whose
+    /// The recovery pass: every open session left by the previous run is decided once — active ones whose
     /// task is still theirs resume in place, rate-limited ones wait for their window, in-review ones are kept, those
     /// whose task is gone are cleaned up — and the count of each decision is logged.
     /// </summary>

@@ -115,7 +115,7 @@ public sealed class SessionContinuer(
                     session = await starter.RenewLeaseAsync(session, stopping);
                 }
 
-                session = await starter.EnsureReadyAsync(session, stopping, persistWorkspace: true);
+                session = await starter.EnsureReadyAsync(session, persistWorkspace: true, stopping);
                 DaemonLog.Resuming(logger, session.Id, session.TaskId, session.State.ToName());
                 // Asked for review, then died before the daemon saw it, and a reviewer rejected meanwhile: the agent
                 // answers the rejection (with its reason), not a plain restart.
@@ -132,7 +132,7 @@ public sealed class SessionContinuer(
         }
     }
 
-    /// <summary>A waiting session whose resume time came (rule 2), or an in-review session whose task was rejected.</summary>
+    /// <summary>A waiting session whose resume time came, or an in-review session whose task was rejected.</summary>
     private async Task<ContinueOutcome> ResumeWaitingAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
     {
         var now = timeProvider.GetUtcNow();
@@ -185,7 +185,7 @@ public sealed class SessionContinuer(
                 break;
         }
 
-        var ready = await starter.EnsureReadyAsync(session, stopping);
+        var ready = await starter.EnsureReadyAsync(session, persistWorkspace: false, stopping);
         var from = session.State;
         var resumed = await store.TransitionAsync(session.Id, from, SessionTrigger.Resume,
             s => SessionSupervisor.PrepareLaunch(s) with { NextPrompt = null, LastReason = null, Workspace = ready.Workspace, Branch = ready.Branch },

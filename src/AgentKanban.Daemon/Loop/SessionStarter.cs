@@ -104,7 +104,7 @@ public sealed class SessionStarter(
         ArgumentNullException.ThrowIfNull(claim);
         try
         {
-            session = await EnsureReadyAsync(session, stopping);
+            session = await EnsureReadyAsync(session, persistWorkspace: false, stopping);
         }
         catch (PrepareException e)
         {
@@ -150,7 +150,7 @@ public sealed class SessionStarter(
     /// A new workspace path is stored only when <paramref name="persistWorkspace"/>; otherwise the caller's next
     /// transition carries it (one durable write instead of two on the dispatch and resume paths).
     /// </summary>
-    public async Task<SessionRecord> EnsureReadyAsync(SessionRecord session, CancellationToken cancellationToken, bool persistWorkspace = false)
+    public async Task<SessionRecord> EnsureReadyAsync(SessionRecord session, bool persistWorkspace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         session = await EnsureServerSessionAsync(session, cancellationToken);

@@ -103,7 +103,7 @@ public sealed partial class SessionSupervisor
     }
 
     /// <summary>
-    /// Rule 1: the runtime's pause window and the session's resume time are written in ONE transaction,
+    /// The rate-limit rule: the runtime's pause window and the session's resume time are written in ONE transaction,
     /// before anything in memory reacts. <paramref name="signal"/> null = the assistant's rate-limit fallback.
     /// </summary>
     private async Task OnRateLimitAsync(RunningAgent run, RateLimitEvent? signal)

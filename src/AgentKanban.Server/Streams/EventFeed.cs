@@ -131,6 +131,6 @@ internal sealed partial class EventFeed(
         previous?.MarkReplaced();
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Reading the event log for live streams failed; retrying")]
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Reading the event log for live streams failed; retrying")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
 }

@@ -3,7 +3,7 @@ using AgentKanban.Daemon.Tests.Infrastructure;
 
 namespace AgentKanban.Daemon.Tests.EndToEnd;
 
-/// <summary>Rule 5: a runtime whose agents keep ending before they claim their tasks is circuit-broken (persisted).</summary>
+/// <summary>The circuit breaker: a runtime whose agents keep ending before they claim their tasks is circuit-broken (persisted).</summary>
 public sealed class CircuitBreakerTests
 {
     [Fact]

@@ -2,7 +2,7 @@ using AgentKanban.Daemon.Tests.Infrastructure;
 
 namespace AgentKanban.Daemon.Tests.EndToEnd;
 
-/// <summary>Rule 4: reports queue while the server is down and are delivered once when it is back.</summary>
+/// <summary>The outbox: reports queue while the server is down and are delivered once when it is back.</summary>
 public sealed class OutageTests
 {
     [Fact]

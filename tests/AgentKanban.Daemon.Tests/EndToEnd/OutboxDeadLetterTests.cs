@@ -3,7 +3,7 @@ using AgentKanban.Daemon.Tests.Infrastructure;
 namespace AgentKanban.Daemon.Tests.EndToEnd;
 
 /// <summary>
-/// Rule 4's other side: a report the server can never take is set aside as a dead letter (with its reason and time)
+/// The outbox's other side: a report the server can never take is set aside as a dead letter (with its reason and time)
 /// instead of being retried forever, and the reports queued behind it still arrive, in order.
 /// </summary>
 public sealed class OutboxDeadLetterTests

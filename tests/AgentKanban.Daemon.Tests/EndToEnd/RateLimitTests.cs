@@ -6,7 +6,7 @@ using AgentKanban.Daemon.Tests.Infrastructure;
 namespace AgentKanban.Daemon.Tests.EndToEnd;
 
 /// <summary>
-/// Rules 1–2 end to end: a rejected rate limit pauses the runtime and the session (persisted first), nothing new goes to
+/// Rate limits end to end: a rejected rate limit pauses the runtime and the session (persisted first), nothing new goes to
 /// the paused runtime, and the session resumes at the reset with the resume token and a non-empty prompt — also when the
 /// daemon was killed with SIGKILL after the pause was recorded (the seed's scenario).
 /// </summary>

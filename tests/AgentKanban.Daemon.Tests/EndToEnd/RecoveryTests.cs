@@ -4,7 +4,7 @@ using AgentKanban.Daemon.Tests.Infrastructure;
 
 namespace AgentKanban.Daemon.Tests.EndToEnd;
 
-/// <summary>Rule 3: what a restarted daemon does with each session the previous one left.</summary>
+/// <summary>Restart recovery: what a restarted daemon does with each session the previous one left.</summary>
 public sealed class RecoveryTests
 {
     [Fact]
