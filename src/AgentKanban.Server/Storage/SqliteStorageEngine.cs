@@ -6,8 +6,9 @@ namespace AgentKanban.Server.Storage;
 
 /// <summary>
 /// Embedded SQLite in <c>DIR/ak.db</c>: WAL (readers never block the writer), a busy timeout, and exactly one writer —
-/// a single connection guarded by a semaphore, each write a short <c>BEGIN IMMEDIATE</c> transaction, so SQLite never
-/// answers "database is locked" to a second writer of this process. Every commit is synced to disk before it returns
+/// a single connection fed by a queue, the writes that wait committed together in one short <c>BEGIN IMMEDIATE</c>
+/// transaction (group commit, see <see cref="WriteAsync{T}"/>), so SQLite never answers "database is locked" to a
+/// second writer of this process. Every commit is synced to disk before it returns
 /// (<c>synchronous=FULL</c>, see <see cref="SqliteSynchronous"/>).
 /// </summary>
 public sealed class SqliteStorageEngine : IStorageEngine
@@ -20,7 +21,14 @@ public sealed class SqliteStorageEngine : IStorageEngine
     /// <summary>WAL size (pages) above which a checkpoint waits for readers so the log can restart (~80 MB).</summary>
     private const long MaxWalFrames = 20_000;
 
+    /// <summary>How many queued writes one transaction (one disk sync) may carry.</summary>
+    private const int MaxBatch = 64;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly System.Threading.Channels.Channel<PendingWrite> _writes =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingWrite>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+    private int _writerLoopStarted;
+    private Task _writerLoop = Task.CompletedTask;
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteCommandCache> _readers = [];
     private readonly IEventSignal _signal;
     private readonly TimeProvider _time;
@@ -77,27 +85,134 @@ public sealed class SqliteStorageEngine : IStorageEngine
         return connection;
     }
 
-    public async Task<T> WriteAsync<T>(Func<WriteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction and returns once it is durable. Writes that queue up while
+    /// the writer is busy are committed together (group commit): one <c>BEGIN IMMEDIATE</c> … <c>COMMIT</c>, and so one
+    /// sync to disk, for all of them, each inside its own savepoint, in arrival order. A work that fails (a refused
+    /// compare-and-set, say) is rolled back to its savepoint and fails alone; the others commit. The effect is the same
+    /// as running them one after another, but a busy server pays one disk sync per batch instead of one per write.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<WriteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        await _writeLock.WaitAsync(cancellationToken);
-        long latest;
-        T result;
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingWrite<T>(work, cancellationToken);
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(pending), this);
+
+        if (Interlocked.CompareExchange(ref _writerLoopStarted, 1, 0) == 0)
         {
-            var writer = await WriterAsync(cancellationToken);
-            await using var transaction = writer.Connection.BeginTransaction(deferred: false);
-            var tx = new WriteTransaction(writer.Connection, transaction, Dialect, writer);
-            result = await work(tx, cancellationToken);
-            latest = await EventLog.AppendAsync(tx, cancellationToken);
-            // Crash point: before this commit nothing of the work is visible; after it, rows and events are durable together.
-            transaction.Commit();
-        }
-        finally
-        {
-            _writeLock.Release();
+            _writerLoop = Task.Run(WriteLoopAsync, CancellationToken.None);
         }
 
+        return pending.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
+            {
+                if (pending.Token.IsCancellationRequested)
+                {
+                    pending.Fail(new OperationCanceledException(pending.Token));
+                }
+                else
+                {
+                    batch.Add(pending);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            await _writeLock.WaitAsync(CancellationToken.None);
+            long latest;
+            try
+            {
+                latest = await CommitBatchAsync(batch);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+
+            AfterCommit(latest);
+        }
+    }
+
+    /// <summary>One transaction for the whole batch; returns the highest event id it committed.</summary>
+    private async Task<long> CommitBatchAsync(List<PendingWrite> batch)
+    {
+        SqliteCommandCache writer;
+        try
+        {
+            writer = await WriterAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is DbException or IOException or InvalidOperationException)
+        {
+            batch.ForEach(p => p.Fail(e));
+            return 0;
+        }
+
+        var ran = new List<PendingWrite>(batch.Count);
+        long latest = 0;
+        try
+        {
+            await using var transaction = writer.Connection.BeginTransaction(deferred: false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var pending = batch[i];
+                var savepoint = "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                transaction.Save(savepoint);
+                var tx = new WriteTransaction(writer.Connection, transaction, Dialect, writer);
+                try
+                {
+                    await pending.RunAsync(tx);
+                    latest = Math.Max(latest, await EventLog.AppendAsync(tx, pending.Token));
+                    transaction.Release(savepoint);
+                    ran.Add(pending);
+                }
+                catch (Exception e)
+                {
+                    // This work alone is undone (its rows and its events); the batch goes on. (If even that fails, the
+                    // transaction is unusable: the handler below fails the whole batch.)
+                    transaction.Rollback(savepoint);
+                    transaction.Release(savepoint);
+                    pending.Fail(e);
+                }
+            }
+
+            // Crash point: before this commit nothing of the batch is visible; after it, every work's rows and events are
+            // durable together.
+            transaction.Commit();
+        }
+        catch (DbException e)
+        {
+            // The database itself failed (busy past the timeout, I/O, the commit): the batch was rolled back as a whole, so
+            // every work that had succeeded in it fails with it, and the ones not run yet fail too — nothing was written.
+            foreach (var pending in batch)
+            {
+                pending.Fail(e);
+            }
+
+            return 0;
+        }
+
+        foreach (var pending in ran)
+        {
+            pending.Complete();
+        }
+
+        return latest;
+    }
+
+    private void AfterCommit(long latest)
+    {
         if (++_commitsSinceCheckpoint >= CommitsPerCheckpoint && Interlocked.Exchange(ref _checkpointRunning, 1) == 0)
         {
             _commitsSinceCheckpoint = 0;
@@ -108,8 +223,43 @@ public sealed class SqliteStorageEngine : IStorageEngine
         {
             _signal.Notify(latest);
         }
+    }
 
-        return result;
+    /// <summary>A write waiting for the writer: its work, its caller's token, and how its caller learns the outcome.</summary>
+    private abstract class PendingWrite(CancellationToken token)
+    {
+        public CancellationToken Token { get; } = token;
+
+        public abstract Task RunAsync(WriteTransaction tx);
+
+        /// <summary>The batch committed: hand the work's result to its caller.</summary>
+        public abstract void Complete();
+
+        public abstract void Fail(Exception error);
+    }
+
+    private sealed class PendingWrite<T>(Func<WriteTransaction, CancellationToken, Task<T>> work, CancellationToken token) : PendingWrite(token)
+    {
+        private readonly TaskCompletionSource<T> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _outcome.Task;
+
+        public override async Task RunAsync(WriteTransaction tx) => _result = await work(tx, Token);
+
+        public override void Complete() => _outcome.TrySetResult(_result!);
+
+        public override void Fail(Exception error)
+        {
+            if (error is OperationCanceledException && Token.IsCancellationRequested)
+            {
+                _outcome.TrySetCanceled(Token);
+            }
+            else
+            {
+                _outcome.TrySetException(error);
+            }
+        }
     }
 
     public async Task<T> ReadAsync<T>(Func<DbScope, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
@@ -177,6 +327,9 @@ public sealed class SqliteStorageEngine : IStorageEngine
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        // Writes already queued still run; new ones are refused.
+        _writes.Writer.TryComplete();
+        await _writerLoop;
         await _checkpoint;
         await _writeLock.WaitAsync(CancellationToken.None);
         try
