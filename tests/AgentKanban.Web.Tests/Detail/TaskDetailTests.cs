@@ -42,6 +42,28 @@ public sealed class TaskDetailTests(WebFixture fixture) : WebTests(fixture)
     }
 
     [Fact]
+    public async Task A_click_anywhere_on_a_card_opens_the_task_and_the_title_stays_its_one_keyboard_stop()
+    {
+        var work = await User.StartWorkerAsync(Ct);
+        await SignInAsync("#/board/" + work.Board.Id);
+        await BoardReadyAsync();
+        var card = Card(work.Task.Id);
+
+        // Not the title: the card's lower right corner, where only its meta line and padding are.
+        var box = (await card.BoundingBoxAsync())!;
+        await Page.Mouse.ClickAsync(box.X + box.Width - 4, box.Y + box.Height - 4);
+        await TaskReadyAsync();
+        Assert.EndsWith("#/task/" + work.Task.Id, Page.Url, StringComparison.Ordinal);
+        await Expect(Page.Locator("#task-title")).ToHaveTextAsync(work.Task.Title);
+
+        // Still one focusable element per card, the title's link.
+        await Page.GoBackAsync();
+        await BoardReadyAsync();
+        await Expect(Card(work.Task.Id).Locator("a, button, [tabindex]")).ToHaveCountAsync(1);
+        await Expect(Card(work.Task.Id).GetByRole(AriaRole.Link)).ToHaveTextAsync(work.Task.Title);
+    }
+
+    [Fact]
     public async Task Rejecting_with_a_reason_sends_the_task_back_to_in_progress()
     {
         var work = await User.StartWorkerAsync(Ct);
