@@ -12,7 +12,8 @@ namespace AgentKanban.Benchmarks.Daemon;
 /// <c>/proc/PID/stat</c> utime+stime are sampled once a second. Run with an empty store and with N closed sessions in
 /// it (seeded the way the restart benchmark does). A benchmark, not a test:
 /// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon idle [--seconds 60] [--settle 20]
-/// [--sessions 1000] [--env NAME=VALUE]…</c> (<c>--env</c> sets a variable for the daemon process only, e.g. a
+/// [--sessions 1000] [--env NAME=VALUE]… [--ak PATH]</c> (<c>--ak</c>: another <c>ak</c>, e.g. the native one
+/// <c>dotnet publish</c> makes; by default the JIT build next to the benchmark) (<c>--env</c> sets a variable for the daemon process only, e.g. a
 /// <c>DOTNET_</c> runtime knob to compare; <c>--env DOTNET_TieredCompilation=1</c> undoes the daemon's own setting).
 /// </summary>
 public static class DaemonIdleHarness
@@ -28,6 +29,7 @@ public static class DaemonIdleHarness
         var seconds = 60;
         var settle = 20;
         var sessions = 1000;
+        string? akOverride = null;
         var extraEnv = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 2; i < args.Length - 1; i++)
         {
@@ -36,6 +38,7 @@ public static class DaemonIdleHarness
                 case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--settle": settle = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--sessions": sessions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--ak": akOverride = Path.GetFullPath(args[++i]); break;
                 case "--env":
                     var pair = args[++i].Split('=', 2);
                     extraEnv[pair[0]] = pair.Length > 1 ? pair[1] : "";
@@ -43,7 +46,7 @@ public static class DaemonIdleHarness
             }
         }
 
-        var ak = Path.Combine(AppContext.BaseDirectory, "ak");
+        var ak = akOverride ?? Path.Combine(AppContext.BaseDirectory, "ak");
         if (!File.Exists(ak))
         {
             throw new FileNotFoundException($"the ak executable is not next to the benchmark ({ak})");
