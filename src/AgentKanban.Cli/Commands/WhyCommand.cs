@@ -3,6 +3,7 @@ using AgentKanban.Cli.Config;
 using AgentKanban.Cli.Output;
 using AgentKanban.Cli.Parsing;
 using AgentKanban.Contracts;
+using AgentKanban.Core.Tasks;
 
 namespace AgentKanban.Cli.Commands;
 
@@ -28,7 +29,7 @@ public sealed record WhyTask(string? Id, OutputFormat Output) : ICliRun
         var client = context.Client;
         var task = await client.GetTaskAsync(context.TaskIdOrDefault(Id), cancellationToken);
         var dependencies = new List<TaskDto>();
-        if (task.Status == "todo")
+        if (task.Status == TaskStatusNames.Todo)
         {
             foreach (var dep in task.DependsOn)
             {
@@ -40,7 +41,7 @@ public sealed record WhyTask(string? Id, OutputFormat Output) : ICliRun
         }
 
         var assignee = task.AssignedTo is null ? null : await DescribeTask.TryAsync(() => client.GetAgentAsync(task.AssignedTo, cancellationToken));
-        var machines = task.Status is "todo" or "in_progress" ? await DescribeTask.TryAsync(() => client.ListMachinesAsync(cancellationToken)) : null;
+        var machines = task.Status is TaskStatusNames.Todo or TaskStatusNames.InProgress ? await DescribeTask.TryAsync(() => client.ListMachinesAsync(cancellationToken)) : null;
         var report = WhyExplainer.Explain(task, new WhyFacts(dependencies, assignee, machines), context.Time.GetUtcNow());
         switch (Output)
         {

@@ -1,4 +1,5 @@
 using AgentKanban.Contracts;
+using AgentKanban.Core.Tasks;
 
 namespace AgentKanban.Cli.Output;
 
@@ -92,7 +93,7 @@ public static class DescribeWriter
             TableWriter.Write(w, ["  NAME", "COLOR", "DESCRIPTION"], board.Labels.Select(l => (IReadOnlyList<string?>)["  " + l.Name, l.Color, l.Description]));
         }
 
-        foreach (var status in new[] { "todo", "in_progress", "in_review", "done", "cancelled" })
+        foreach (var status in new[] { TaskStatusNames.Todo, TaskStatusNames.InProgress, TaskStatusNames.InReview, TaskStatusNames.Done, TaskStatusNames.Cancelled })
         {
             var column = tasks.Where(t => t.Status == status).ToList();
             w.WriteLine();

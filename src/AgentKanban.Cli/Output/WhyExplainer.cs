@@ -1,4 +1,5 @@
 using AgentKanban.Contracts;
+using AgentKanban.Core.Tasks;
 
 namespace AgentKanban.Cli.Output;
 
@@ -20,10 +21,10 @@ public static class WhyExplainer
         ArgumentNullException.ThrowIfNull(facts);
         var reasons = task.Status switch
         {
-            "done" => [$"done (since {Age.Stamp(task.UpdatedAt)})"],
-            "cancelled" => [$"cancelled (since {Age.Stamp(task.UpdatedAt)})"],
-            "in_review" => [InReview(task)],
-            "in_progress" => InProgress(task, facts),
+            TaskStatusNames.Done => [$"done (since {Age.Stamp(task.UpdatedAt)})"],
+            TaskStatusNames.Cancelled => [$"cancelled (since {Age.Stamp(task.UpdatedAt)})"],
+            TaskStatusNames.InReview => [InReview(task)],
+            TaskStatusNames.InProgress => InProgress(task, facts),
             _ => Todo(task, facts, now),
         };
         return new WhyReport(task.Id, task.Status, reasons, task.Why, task.WhyAt);
@@ -57,7 +58,7 @@ public static class WhyExplainer
             reasons.Add($"not assigned to an agent: assign one with `ak update task {task.Id} --assign-to AGENT`");
         }
 
-        var blockers = facts.Dependencies.Where(d => d.Status is not ("done" or "cancelled")).ToList();
+        var blockers = facts.Dependencies.Where(d => d.Status is not (TaskStatusNames.Done or TaskStatusNames.Cancelled)).ToList();
         if (blockers.Count > 0)
         {
             reasons.Add("blocked by " + string.Join(", ", blockers.Select(d => $"{d.Id} ({d.Status}: {d.Title})")));

@@ -1,5 +1,6 @@
 using AgentKanban.Cli.Output;
 using AgentKanban.Contracts;
+using AgentKanban.Core.Tasks;
 
 namespace AgentKanban.Cli.Resources;
 
@@ -23,7 +24,7 @@ public sealed class Views(DateTimeOffset now, IReadOnlyDictionary<string, string
         "task", "Task", Json.TaskDto, t => t.Id,
         [
             new("ID", t => t.Id),
-            new("STATUS", t => t.Blocked && t.Status == "todo" ? "todo (blocked)" : t.Status),
+            new("STATUS", t => t.Blocked && t.Status == TaskStatusNames.Todo ? "todo (blocked)" : t.Status),
             new("TITLE", t => t.Title, 50),
             new("ASSIGNEE", t => AgentName(t.AssignedTo)),
             new("LABELS", t => string.Join(",", t.Labels), 30),

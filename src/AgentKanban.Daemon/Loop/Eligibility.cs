@@ -1,6 +1,7 @@
 using System.Globalization;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
+using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.Store;
 
 namespace AgentKanban.Daemon.Loop;
@@ -53,7 +54,7 @@ public static class DispatchRules
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(facts);
-        if (task.Status != "todo")
+        if (task.Status != TaskStatusNames.Todo)
         {
             return Eligibility.Ignore("not todo");
         }

@@ -1,5 +1,6 @@
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
@@ -110,7 +111,7 @@ public sealed class SessionContinuer(
         switch (check.Standing)
         {
             case TaskStanding.Ours or TaskStanding.Reclaimable:
-                if (check.Task?.Status == "todo")
+                if (check.Task?.Status == TaskStatusNames.Todo)
                 {
                     session = await starter.RenewLeaseAsync(session, stopping);
                 }
@@ -176,7 +177,7 @@ public sealed class SessionContinuer(
                 prompt = ResumePrompt(session, check);
                 break;
             default:
-                if (check.Task?.Status == "todo")
+                if (check.Task?.Status == TaskStatusNames.Todo)
                 {
                     session = await starter.RenewLeaseAsync(session, stopping);
                 }

@@ -35,13 +35,13 @@ public sealed record TaskCheck(TaskStanding Standing, TaskDto? Task, string Reas
         // request older than it belongs to an earlier run.
         foreach (var entry in activity)
         {
-            if (entry.Action == "rejected" && entry.CreatedAt > since && entry.CreatedAt < since + ClockMargin)
+            if (entry.Action == TaskAction.Reject.ToActivity() && entry.CreatedAt > since && entry.CreatedAt < since + ClockMargin)
             {
                 since = entry.CreatedAt;
             }
         }
 
-        return activity.Any(a => a.Action == "review_requested" && a.SessionId == serverSessionId && a.CreatedAt > since);
+        return activity.Any(a => a.Action == TaskAction.Review.ToActivity() && a.SessionId == serverSessionId && a.CreatedAt > since);
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ public sealed record TaskCheck(TaskStanding Standing, TaskDto? Task, string Reas
     /// <summary>The task as run classification sees it (<see cref="RunOutcome"/>).</summary>
     public TaskView ToView() => Standing switch
     {
-        TaskStanding.Ours when Task?.Status == "todo" => TaskView.Unclaimed,
+        TaskStanding.Ours when Task?.Status == TaskStatusNames.Todo => TaskView.Unclaimed,
         TaskStanding.Ours => TaskView.InProgress,
         TaskStanding.InReview => TaskView.InReview,
         TaskStanding.Gone => TaskView.Gone,
@@ -126,9 +126,9 @@ public static class TaskChecks
 
         switch (task.Status)
         {
-            case "done":
+            case TaskStatusNames.Done:
                 return new(TaskStanding.Gone, task, "task done");
-            case "cancelled":
+            case TaskStatusNames.Cancelled:
                 return new(TaskStanding.Gone, task, "task cancelled");
         }
 
@@ -139,12 +139,12 @@ public static class TaskChecks
 
         if (task.Epoch == session.Epoch)
         {
-            return task.Status == "in_review"
+            return task.Status == TaskStatusNames.InReview
                 ? new(TaskStanding.InReview, task, "task in review")
                 : new(TaskStanding.Ours, task, "task still held by this session");
         }
 
-        return task.Status == "todo"
+        return task.Status == TaskStatusNames.Todo
             ? new(TaskStanding.Reclaimable, task, $"lease lapsed (epoch {session.Epoch} → {task.Epoch}); task is todo again")
             : new(TaskStanding.Gone, task, $"task re-issued (epoch {session.Epoch} → {task.Epoch})");
     }
