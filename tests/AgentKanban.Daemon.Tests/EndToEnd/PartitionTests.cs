@@ -29,13 +29,12 @@ public sealed class PartitionTests
         var workspace = await Eventually.WaitAsync(async () => (await StoreReader.WorkspaceAsync(env.StateDir, task.Id))?.Workspace, "the session's worktree");
         await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(workspace, "progress.txt"))), "the agent's first piece of work");
 
-        // The network between the first machine and the server drops every packet from now on.
+        // The network between the first machine and the server drops every packet from now on. A second machine is up
+        // at once, ready to take the task the moment the server lets the first one's lease go.
+        var firstStopped = ExitTimeAsync(firstRun.Pid, TimeSpan.FromSeconds(30));
         link.Cut(blackhole: true);
-        await Eventually.TrueAsync(() => Task.FromResult(!IsAlive(firstRun.Pid)), "the first daemon to stop its agent", TimeSpan.FromSeconds(30));
-        var firstStoppedAt = Now();
-
-        // A second machine takes the task once the server let the first one's lease go.
         var second = env.StartProcess(stateDir: Path.Combine(env.Root, "state-second-machine"));
+        var firstStoppedAt = await firstStopped;
         var secondRun = await Eventually.WaitAsync(() => Task.FromResult(env.InvocationsFor(task.Id).Skip(1).FirstOrDefault()),
             "the second machine's agent to start", TimeSpan.FromSeconds(60));
         Assert.NotEqual(firstRun.Pid, secondRun.Pid);
@@ -59,7 +58,17 @@ public sealed class PartitionTests
         Assert.False(second.HasExited, second.Output);
     }
 
-    private static long Now() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>When the process stopped running (unix ms), seen by looking every 10 ms.</summary>
+    private static async Task<long> ExitTimeAsync(int pid, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        while (IsAlive(pid))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, limit.Token);
+        }
+
+        return TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+    }
 
     /// <summary>Running (not gone, not a zombie waiting to be reaped).</summary>
     private static bool IsAlive(int pid)
