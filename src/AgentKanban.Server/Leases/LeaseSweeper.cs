@@ -55,13 +55,17 @@ public sealed class LeaseSweeper(
             .ExecAsync(ct), cancellationToken);
     }
 
-    /// <summary>How many timer passes ran (succeeded or failed); tests step a fake clock pass by pass with it.</summary>
-    public long Passes => Interlocked.Read(ref _passes);
+    /// <summary>
+    /// The clock reading at which the latest finished timer pass (succeeded or failed) started; tests that move a fake
+    /// clock wait for the pass of each step with it.
+    /// </summary>
+    public DateTimeOffset LastPassAt => new(Interlocked.Read(ref _lastPassTicks), TimeSpan.Zero);
 
-    private long _passes;
+    private long _lastPassTicks;
 
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
+        var started = clock.Now();
         try
         {
             await GrantGraceIfOwedAsync(cancellationToken);
@@ -75,7 +79,7 @@ public sealed class LeaseSweeper(
         }
         finally
         {
-            Interlocked.Increment(ref _passes);
+            Interlocked.Exchange(ref _lastPassTicks, started.UtcTicks);
         }
     }
 

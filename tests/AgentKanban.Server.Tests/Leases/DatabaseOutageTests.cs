@@ -2,7 +2,6 @@ using System.Net;
 using AgentKanban.Contracts;
 using AgentKanban.Server.Leases;
 using AgentKanban.Server.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using static AgentKanban.Server.Tests.Leases.LeaseExpiryTests;
 
@@ -35,9 +34,7 @@ public sealed class DatabaseOutageTests
             // The outage outlasts the lease; the sweeper's passes fail with the database.
             for (var i = 0; i < 3; i++)
             {
-                var passes = server.Services.GetRequiredService<LeaseSweeper>().Passes;
-                time.Advance(LeaseTtl / 2);
-                await UntilAsync(() => server.Services.GetRequiredService<LeaseSweeper>().Passes > passes);
+                await AdvanceOnePassAsync(time, server, LeaseTtl / 2);
             }
         }
 

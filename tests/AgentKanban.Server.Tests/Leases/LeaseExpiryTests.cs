@@ -75,14 +75,20 @@ public abstract class LeaseExpiryTests
     /// </summary>
     internal static async Task AdvancePassByPassAsync(FakeTimeProvider time, TestServer server, TimeSpan total)
     {
-        var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
         var step = LeaseTtl / 4;
         for (var moved = TimeSpan.Zero; moved < total; moved += step)
         {
-            var passes = sweeper.Passes;
-            time.Advance(step);
-            await UntilAsync(() => sweeper.Passes > passes);
+            await AdvanceOnePassAsync(time, server, step);
         }
+    }
+
+    /// <summary>Moves the clock and waits until the sweeper's pass at the new reading has finished.</summary>
+    internal static async Task AdvanceOnePassAsync(FakeTimeProvider time, TestServer server, TimeSpan by)
+    {
+        var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
+        time.Advance(by);
+        var now = time.GetUtcNow();
+        await UntilAsync(() => sweeper.LastPassAt >= now);
     }
 
     internal static async Task UntilAsync(Func<bool> condition)
@@ -103,13 +109,10 @@ public abstract class LeaseExpiryTests
         var user = await server.CreateUserAsync(cancellationToken: Ct);
         var work = await user.StartWorkerAsync(Ct);
         await (await Transition(work.Session.Client, work.Task.Id, "claim")).ExpectAsync(HttpStatusCode.OK, Ct);
-        var sweeper = server.Services.GetRequiredService<LeaseSweeper>();
 
         // The whole server (a laptop running `ak up`, say) was suspended past the lease's end: no heartbeat could be
         // taken meanwhile, so the first pass after it grants a full lease instead of taking the task back.
-        var passes = sweeper.Passes;
-        time.Advance(LeaseTtl + TimeSpan.FromSeconds(30));
-        await UntilAsync(() => sweeper.Passes > passes);
+        await AdvanceOnePassAsync(time, server, LeaseTtl + TimeSpan.FromSeconds(30));
         var kept = await user.GetTaskAsync(work.Task.Id, Ct);
         Assert.Equal("in_progress", kept.Status);
         Assert.Equal(time.GetUtcNow() + LeaseTtl, kept.Lease!.ExpiresAt);
@@ -203,7 +206,7 @@ public abstract class LeaseExpiryTests
 
             // The live machine heartbeats within the grace and keeps its lease past the grace; its agent carries on.
             var machine = after.CreateClient(work.Machine.ApiKey);
-            time.Advance(LeaseTtl / 2);
+            await AdvancePassByPassAsync(time, after, LeaseTtl / 2);
             await (await machine.PostJsonAsync($"api/machines/{work.Machine.Id}/heartbeat", new HeartbeatRequest(),
                 ContractsJsonContext.Default.HeartbeatRequest, Ct)).ExpectAsync(HttpStatusCode.OK, Ct);
             await AdvancePassByPassAsync(time, after, LeaseTtl / 2 + TimeSpan.FromSeconds(1));
