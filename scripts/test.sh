@@ -4,7 +4,7 @@
 #   - PostgreSQL (Debian package, installed if missing) started on 127.0.0.1 for the PostgreSQL half of the suite;
 #   - npm packages pinned in package-lock.json (the real Claude Code CLI), when the lockfile exists;
 #   - Chromium (Debian package, installed if missing) for the web board's browser tests;
-#   - the native toolchain NativeAOT links with (clang or gcc, and zlib; Debian packages, installed if missing), then the
+#   - the native toolchain NativeAOT links with (clang or gcc, binutils, zlib; Debian packages, installed if missing), then the
 #     native `ak` is published once and the executable tests (CLI, daemon control, real-CLI daemon) run against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +25,11 @@ export AK_CHROMIUM
 echo "    $AK_CHROMIUM"
 
 echo "==> Native toolchain for the NativeAOT ak"
-if ! { command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1; } || ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
-  echo "    clang/gcc or zlib1g-dev missing; installing from apt…"
-  scripts/apt-install.sh clang zlib1g-dev
+# The AOT compiler links with clang (or gcc), against zlib, and strips symbols with objcopy (binutils).
+if ! { command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1; } \
+  || ! command -v objcopy >/dev/null 2>&1 || ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
+  echo "    clang/gcc, binutils or zlib1g-dev missing; installing from apt…"
+  scripts/apt-install.sh clang binutils zlib1g-dev
 fi
 
 echo "==> dotnet publish (the native ak, as the README builds it)"
