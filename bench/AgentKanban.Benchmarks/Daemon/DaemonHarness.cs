@@ -188,7 +188,7 @@ public static class DaemonHarness
         await first.DisposeAsync();
         foreach (var task in tasks)
         {
-            while ((await bench.GetTaskAsync(task.Id)).Status != "todo" || (await bench.GetTaskAsync(task.Id)).Lease is not null)
+            while (await bench.GetTaskAsync(task.Id) is { Status: not "todo" } or { Lease: not null })
             {
                 await Task.Delay(100);
             }
