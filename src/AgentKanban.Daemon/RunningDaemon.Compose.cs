@@ -65,7 +65,7 @@ public sealed partial class RunningDaemon
 
             var launchers = new Dictionary<string, IAgentLauncher>(StringComparer.Ordinal)
             {
-                [RuntimeCatalog.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>()),
+                [RuntimeNames.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>()),
             };
 
             var daemon = Compose(database, api, streamApi, context, workspaces, launchers, timeProvider, loggerFactory);

@@ -10,7 +10,6 @@ namespace AgentKanban.Cli.Commands;
 public static partial class CreateCommands
 {
     public static readonly string[] BoardTypes = ["dev", "ops"];
-    public static readonly string[] Runtimes = ["claude", "codex", "gemini", "copilot", "acp"];
     public static readonly string[] AgentKinds = ["worker", "leader"];
 
     public static Command Build(CliParser parser)
@@ -61,7 +60,7 @@ public static partial class CreateCommands
         Aliases(command, ResourceNames.Agent);
         var username = CommonOptions.Required("--username", "Unique username (lower-case letters, digits, dashes)", "USERNAME");
         var runtime = CommonOptions.Required("--runtime", "Agent CLI that runs it", "claude|codex|gemini|copilot|acp");
-        runtime.AcceptOnlyFromAmong(Runtimes);
+        runtime.AcceptOnlyFromAmong([.. RuntimeNames.All]);
         var kind = CommonOptions.Optional("--kind", "worker (default) or leader", "worker|leader");
         kind.AcceptOnlyFromAmong(AgentKinds);
         var model = CommonOptions.Optional("--model", "Model name passed to the runtime", "MODEL");

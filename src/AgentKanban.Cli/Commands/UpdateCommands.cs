@@ -100,7 +100,7 @@ public static class UpdateCommands
         var id = CommonOptions.Id("ID", "Agent id or username");
         var name = CommonOptions.Optional("--name", "Display name", "NAME");
         var runtime = CommonOptions.Optional("--runtime", "Agent CLI", "claude|codex|gemini|copilot|acp");
-        runtime.AcceptOnlyFromAmong(CreateCommands.Runtimes);
+        runtime.AcceptOnlyFromAmong([.. RuntimeNames.All]);
         var kind = CommonOptions.Optional("--kind", "worker or leader", "worker|leader");
         kind.AcceptOnlyFromAmong(CreateCommands.AgentKinds);
         var model = CommonOptions.Optional("--model", "Model", "MODEL");

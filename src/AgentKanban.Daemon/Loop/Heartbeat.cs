@@ -98,7 +98,7 @@ public sealed class Heartbeat(
     public IReadOnlyList<RuntimeStatusDto> Runtimes()
     {
         var list = new List<RuntimeStatusDto>();
-        foreach (var name in RuntimeCatalog.Known)
+        foreach (var name in RuntimeNames.All)
         {
             if (!context.Runtimes.IsInstalled(name))
             {

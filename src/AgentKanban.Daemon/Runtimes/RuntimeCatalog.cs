@@ -1,3 +1,5 @@
+using AgentKanban.Contracts;
+
 namespace AgentKanban.Daemon.Runtimes;
 
 /// <summary>
@@ -6,14 +8,11 @@ namespace AgentKanban.Daemon.Runtimes;
 /// </summary>
 public sealed class RuntimeCatalog
 {
-    public const string Claude = "claude";
     public const string OverridePrefix = "AK_RUNTIME_";
 
-    /// <summary>The runtimes the board knows, in the order the heartbeat reports them.</summary>
-    public static IReadOnlyList<string> Known { get; } = [Claude, "codex", "gemini", "copilot"];
 
     /// <summary>Runtimes this daemon can drive (has an adapter for).</summary>
-    public static IReadOnlySet<string> Supported { get; } = new HashSet<string>(StringComparer.Ordinal) { Claude };
+    public static IReadOnlySet<string> Supported { get; } = new HashSet<string>(StringComparer.Ordinal) { RuntimeNames.Claude };
 
     private readonly Dictionary<string, string?> _executables;
 
@@ -29,7 +28,7 @@ public sealed class RuntimeCatalog
     {
         ArgumentNullException.ThrowIfNull(environment);
         var found = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in Known)
+        foreach (var name in RuntimeNames.All)
         {
             string? path = null;
             if (overrides is not null && overrides.TryGetValue(name, out var fromOptions) && !string.IsNullOrWhiteSpace(fromOptions))

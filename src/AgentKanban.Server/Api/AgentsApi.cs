@@ -12,7 +12,6 @@ namespace AgentKanban.Server.Api;
 /// <summary>Agents (worker or leader; runtime, model, role, instructions). <c>{id}</c> accepts the id or the username.</summary>
 public static class AgentsApi
 {
-    public static readonly string[] Runtimes = ["claude", "codex", "gemini", "copilot", "acp"];
 
     public static readonly string[] Kinds = ["worker", "leader"];
 
@@ -35,7 +34,7 @@ public static class AgentsApi
         http.GetCaller().RequireManager("create agents");
         var body = await RequestBody.ReadAsync(http.Request, ContractsJsonContext.Default.CreateAgentRequest, optional: false, http.RequestAborted);
         var username = Validate.Username("username", body!.Username);
-        var runtime = Validate.OneOf("runtime", body.Runtime, Runtimes);
+        var runtime = Validate.OneOf("runtime", body.Runtime, RuntimeNames.All);
         var kind = Validate.OneOf("kind", body.Kind, Kinds, fallback: "worker");
         var name = Validate.OptionalName("name", body.Name);
         var model = Validate.OptionalName("model", body.Model);
@@ -113,7 +112,7 @@ public static class AgentsApi
     {
         http.GetCaller().RequireManager("update agents");
         var body = await RequestBody.ReadAsync(http.Request, ContractsJsonContext.Default.UpdateAgentRequest, optional: false, http.RequestAborted);
-        var runtime = body!.Runtime is null ? null : Validate.OneOf("runtime", body.Runtime, Runtimes);
+        var runtime = body!.Runtime is null ? null : Validate.OneOf("runtime", body.Runtime, RuntimeNames.All);
         var kind = body.Kind is null ? null : Validate.OneOf("kind", body.Kind, Kinds);
         var name = Validate.OptionalName("name", body.Name);
         var model = Validate.OptionalName("model", body.Model);

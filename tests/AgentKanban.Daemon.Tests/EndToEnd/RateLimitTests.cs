@@ -1,3 +1,4 @@
+using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Runtimes;
@@ -27,7 +28,7 @@ public sealed class RateLimitTests
             return s?.State == SessionState.RateLimited ? s : null;
         }, "the session to be rate limited");
         var pause = Assert.Single(await daemon.Pauses.AllAsync(CancellationToken.None));
-        Assert.Equal(RuntimeCatalog.Claude, pause.Runtime);
+        Assert.Equal(RuntimeNames.Claude, pause.Runtime);
         Assert.Equal(pause.Pause.Until, waiting.ResumeAfter);
 
         // A second task for the paused runtime is not dispatched; its "why" says so.
@@ -69,7 +70,7 @@ public sealed class RateLimitTests
         var ended = await FirstRunEndedAsync(env, limited.Id);
         Assert.True(ended.State == SessionState.RateLimited, $"session {ended.State}: {ended.LastReason}");
         var pause = Assert.Single(await daemon.Pauses.AllAsync(CancellationToken.None));
-        Assert.Equal(RuntimeCatalog.Claude, pause.Runtime);
+        Assert.Equal(RuntimeNames.Claude, pause.Runtime);
         Assert.Equal("seven_day", pause.Pause.Window);
         Assert.Equal(pause.Pause.Until.ToUnixTimeMilliseconds(), ended.ResumeAfterMs);
         Assert.True(TimeProvider.System.GetUtcNow() < pause.Pause.Until, "the pause was looked at before the reset");

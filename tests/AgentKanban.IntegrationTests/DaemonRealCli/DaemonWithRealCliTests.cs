@@ -182,7 +182,7 @@ public sealed class DaemonWithRealCliTests
             var rows = await StoreReader.SessionsAsync(env.StateDir);
             return rows.FirstOrDefault(s => s.TaskId == taskId && s.State == SessionState.RateLimited && s.ResumeAfterMs is not null);
         }, "the rate-limit pause to be recorded in the daemon's store");
-        Assert.NotNull(await StoreReader.PauseUntilAsync(env.StateDir, RuntimeCatalog.Claude));
+        Assert.NotNull(await StoreReader.PauseUntilAsync(env.StateDir, RuntimeNames.Claude));
         return session;
     }
 
