@@ -115,6 +115,9 @@ internal static unsafe partial class Posix
     [LibraryImport(Libc)]
     public static partial uint geteuid();
 
+    [LibraryImport(Libc)]
+    public static partial uint getegid();
+
     public static int LastError => Marshal.GetLastPInvokeError();
 
     /// <summary>Writes all of <paramref name="data"/>, retrying on interrupts; false if the reader went away.</summary>
