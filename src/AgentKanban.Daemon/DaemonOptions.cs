@@ -33,6 +33,18 @@ public sealed record DaemonOptions
     /// </summary>
     public string? AkDirectory { get; init; }
 
+    /// <summary>
+    /// Run each agent in its own user, mount and PID namespaces (see <c>Sandbox/AgentSandbox</c>). False only when the
+    /// operator opts out (<c>--no-sandbox</c>); when on and the machine refuses namespaces, no agent is started.
+    /// </summary>
+    public bool Sandbox { get; init; } = true;
+
+    /// <summary>More directories the sandbox hides from agents (<c>--sandbox-hide</c>).</summary>
+    public IReadOnlyList<string> SandboxHide { get; init; } = [];
+
+    /// <summary>Paths inside hidden directories that agents may use all the same (<c>--sandbox-open</c>, read-write).</summary>
+    public IReadOnlyList<string> SandboxOpen { get; init; } = [];
+
     /// <summary>Machine name shown on the board. Null = the host name.</summary>
     public string? MachineName { get; init; }
 

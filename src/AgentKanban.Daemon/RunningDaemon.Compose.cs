@@ -5,6 +5,7 @@ using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
+using AgentKanban.Daemon.Sandbox;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Setup;
 using AgentKanban.Daemon.Store;
@@ -63,9 +64,13 @@ public sealed partial class RunningDaemon
             var mirrors = new MirrorStore(git, layout, workspaceOptions, timeProvider, loggerFactory.CreateLogger<MirrorStore>());
             var workspaces = new GitSessionWorkspaces(new WorkspaceManager(git, mirrors, layout, workspaceOptions, loggerFactory.CreateLogger<WorkspaceManager>()));
 
+            var sandbox = await AgentSandbox.CreateAsync(
+                SandboxSettings.ForDaemon(paths.Root, environment, options.SandboxHide, options.SandboxOpen, context.AkDirectory),
+                optOut: !options.Sandbox, environment, cancellationToken);
+            LogSandbox(sandbox, loggerFactory.CreateLogger<AgentSandbox>());
             var launchers = new Dictionary<string, IAgentLauncher>(StringComparer.Ordinal)
             {
-                [RuntimeNames.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>()),
+                [RuntimeNames.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>(), sandbox),
             };
 
             var daemon = Compose(database, api, streamApi, context, workspaces, launchers, timeProvider, loggerFactory);
@@ -78,7 +83,7 @@ public sealed partial class RunningDaemon
             // Last: `ak daemon start` reports success once this file names this process.
             await DaemonReadyFile.WriteAsync(paths.ReadyFile, new DaemonReady(
                 Environment.ProcessId, timeProvider.GetUtcNow(), context.Server, context.MachineId, context.MachineName,
-                template.Version), cancellationToken);
+                template.Version, sandbox.Describe()), cancellationToken);
             return daemon;
         }
         catch
@@ -86,6 +91,22 @@ public sealed partial class RunningDaemon
             loggerFactory.Dispose();
             instanceLock.Dispose();
             throw;
+        }
+    }
+
+    private static void LogSandbox(AgentSandbox sandbox, ILogger logger)
+    {
+        switch (sandbox.Mode)
+        {
+            case SandboxMode.On:
+                SandboxLog.Ready(logger, sandbox.Describe());
+                break;
+            case SandboxMode.Off:
+                SandboxLog.OptedOut(logger, sandbox.Describe());
+                break;
+            default:
+                SandboxLog.Unavailable(logger, sandbox.Describe());
+                break;
         }
     }
 

@@ -45,16 +45,21 @@ public static class DaemonCommands
             "Run the daemon in the foreground. Authenticates with AK_SERVER/AK_TOKEN or the CLI config; a user token "
             + "registers this machine and the issued machine key is kept in the state directory (0600). "
             + "SIGTERM stops taking work and lets agents finish their current step; a second signal stops them. "
-            + "Fails at once if another daemon runs with the same state directory.");
+            + "Fails at once if another daemon runs with the same state directory. "
+            + "Each agent runs in a sandbox (its own user, mount and PID namespaces): it sees its worktree, a private temp dir "
+            + "and the rest of the machine, but not the daemon's state, the CLI config, the server's data, other sessions' "
+            + "worktrees or other processes. Where the machine cannot make one, no agent starts unless --no-sandbox is given.");
         var state = CommonOptions.Optional("--state", StateDescription, "DIR");
         // Set by `ak daemon start`: stdout and stderr already are the log file, so the console logger stays off.
         var detached = new Option<bool>("--detached") { Hidden = true };
         // Also from `ak daemon start`: runtime knobs it set for the daemon process only, kept out of the agents' environment.
         var ownKnobs = new Option<string[]>("--own-env") { Hidden = true, AllowMultipleArgumentsPerToken = false };
+        var sandbox = new SandboxFlags();
         run.Add(state);
         run.Add(detached);
         run.Add(ownKnobs);
-        parser.Bind(run, r => new RunDaemon(r.GetValue(state), r.GetValue(detached), r.GetValue(ownKnobs) ?? []));
+        sandbox.AddTo(run);
+        parser.Bind(run, r => new RunDaemon(r.GetValue(state), r.GetValue(detached), r.GetValue(ownKnobs) ?? [], sandbox.Read(r)));
         return run;
     }
 
@@ -72,9 +77,11 @@ public static class DaemonCommands
             """);
         var state = CommonOptions.Optional("--state", StateDescription, "DIR");
         var wait = Seconds("--wait", "How long to wait for the daemon to be ready", DefaultStartWaitSeconds);
+        var sandbox = new SandboxFlags();
         start.Add(state);
         start.Add(wait);
-        parser.Bind(start, r => new StartDaemon(r.GetValue(state), TimeSpan.FromSeconds(r.GetValue(wait))));
+        sandbox.AddTo(start);
+        parser.Bind(start, r => new StartDaemon(r.GetValue(state), TimeSpan.FromSeconds(r.GetValue(wait)), sandbox.Read(r)));
         return start;
     }
 
@@ -153,5 +160,38 @@ public static class DaemonCommands
             }
         });
         return option;
+    }
+
+    /// <summary><c>--no-sandbox</c>, <c>--sandbox-hide</c>, <c>--sandbox-open</c>: the same on <c>run</c>, <c>start</c> and <c>up</c>.</summary>
+    internal sealed class SandboxFlags
+    {
+        private readonly Option<bool> _off = new("--no-sandbox")
+        {
+            Description = "Run agents without a sandbox: they can read everything this user can (the daemon's keys, your token). Only where namespaces are unavailable and you accept that.",
+        };
+
+        private readonly Option<string[]> _hide = new("--sandbox-hide")
+        {
+            Description = "Also hide this directory from agents (repeatable)",
+            HelpName = "DIR",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        private readonly Option<string[]> _open = new("--sandbox-open")
+        {
+            Description = "Let agents use this path although it lies in a hidden directory, read-write (repeatable)",
+            HelpName = "PATH",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        public void AddTo(Command command)
+        {
+            command.Add(_off);
+            command.Add(_hide);
+            command.Add(_open);
+        }
+
+        public SandboxChoice Read(ParseResult result) =>
+            new(!result.GetValue(_off), result.GetValue(_hide) ?? [], result.GetValue(_open) ?? []);
     }
 }

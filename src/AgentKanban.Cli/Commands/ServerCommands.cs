@@ -60,10 +60,13 @@ public static class ServerCommands
             }
         });
         var leaseTtl = LeaseTtlOption();
+        var sandbox = new DaemonCommands.SandboxFlags();
         command.Add(data);
         command.Add(port);
         command.Add(leaseTtl);
-        parser.Bind(command, r => new RunUp(r.GetValue(data), r.GetValue(port), CommonOptions.Output(r, parser.Output), ParseLeaseTtl(r.GetValue(leaseTtl))));
+        sandbox.AddTo(command);
+        parser.Bind(command, r => new RunUp(r.GetValue(data), r.GetValue(port), CommonOptions.Output(r, parser.Output), ParseLeaseTtl(r.GetValue(leaseTtl)),
+            sandbox.Read(r)));
         return command;
     }
 
@@ -102,12 +105,12 @@ public sealed record RunServer(string? DataDir, string? ConnectionString, string
     }
 }
 
-public sealed record RunUp(string? DataDir, int Port, OutputFormat Output, TimeSpan? LeaseTtl = null) : ICliRun
+public sealed record RunUp(string? DataDir, int Port, OutputFormat Output, TimeSpan? LeaseTtl = null, SandboxChoice? Sandbox = null) : ICliRun
 {
     public Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var dataDir = Path.GetFullPath(DataDir ?? ConfigPaths.DataDirectory(context.Env));
-        return ServerLauncher.RunUpAsync(context, dataDir, Port, Output, LeaseTtl, cancellationToken);
+        return ServerLauncher.RunUpAsync(context, dataDir, Port, Output, LeaseTtl, Sandbox ?? SandboxChoice.Default, cancellationToken);
     }
 }

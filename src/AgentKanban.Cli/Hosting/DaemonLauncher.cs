@@ -1,3 +1,4 @@
+using AgentKanban.Cli.Commands;
 using AgentKanban.Daemon;
 
 namespace AgentKanban.Cli.Hosting;
@@ -8,7 +9,7 @@ internal static class DaemonLauncher
     /// <param name="detached">Started by <c>ak daemon start</c>: stdout and stderr are the log file already, so no console log.</param>
     /// <param name="ownEnvironment">Variables set for this process only (runtime knobs): removed from what agents inherit.</param>
     public static Task<int> RunAsync(
-        CliContext context, string? stateDir, bool detached, IReadOnlyList<string> ownEnvironment, CancellationToken cancellationToken)
+        CliContext context, string? stateDir, bool detached, IReadOnlyList<string> ownEnvironment, SandboxChoice sandbox, CancellationToken cancellationToken)
     {
         var environment = context.Env;
         if (ownEnvironment.Count > 0)
@@ -17,15 +18,24 @@ internal static class DaemonLauncher
                 .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         }
 
-        return DaemonHost.RunAsync(new DaemonOptions { StateDir = stateDir, Environment = environment, LogToConsole = !detached }, cancellationToken);
+        return DaemonHost.RunAsync(new DaemonOptions
+        {
+            StateDir = stateDir,
+            Environment = environment,
+            LogToConsole = !detached,
+            Sandbox = sandbox.On,
+            SandboxHide = sandbox.Hide,
+            SandboxOpen = sandbox.Open,
+        }, cancellationToken);
     }
 
     /// <summary>
     /// Starts a daemon beside the server of <c>ak up</c>. Signals stay with the CLI (it stops the daemon through
     /// the handle); a daemon that cannot start is reported and the server keeps serving.
     /// </summary>
+    /// <param name="serverDataDir">The board's own data (its database, the admin token): hidden from the agents.</param>
     public static async Task<IAsyncDisposable?> StartBesideServerAsync(
-        CliContext context, string serverUrl, string token, string stateDir, CancellationToken cancellationToken)
+        CliContext context, string serverUrl, string token, string stateDir, string serverDataDir, SandboxChoice sandbox, CancellationToken cancellationToken)
     {
         try
         {
@@ -36,6 +46,9 @@ internal static class DaemonLauncher
                 StateDir = stateDir,
                 Environment = context.Env,
                 HandleSignals = false,
+                Sandbox = sandbox.On,
+                SandboxHide = [serverDataDir, .. sandbox.Hide],
+                SandboxOpen = sandbox.Open,
             }, cancellationToken);
             return new StoppingHandle(daemon);
         }

@@ -1,3 +1,4 @@
+using AgentKanban.Cli.Commands;
 using AgentKanban.Agents.Process;
 using AgentKanban.Daemon.Setup;
 
@@ -13,7 +14,7 @@ internal static class DaemonStarter
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private const int LogLinesOnFailure = 20;
 
-    public static async Task<int> StartAsync(CliContext context, string? stateDir, TimeSpan wait, CancellationToken cancellationToken)
+    public static async Task<int> StartAsync(CliContext context, string? stateDir, TimeSpan wait, SandboxChoice sandbox, CancellationToken cancellationToken)
     {
         var paths = StatePaths.Resolve(stateDir, context.Env);
         paths.Ensure();
@@ -39,7 +40,7 @@ internal static class DaemonStarter
             }
         }
 
-        var (executable, argv) = DaemonCommandLine(paths.Root, ownKnobs);
+        var (executable, argv) = DaemonCommandLine(paths.Root, ownKnobs, sandbox);
         // The working directory is "/": a daemon must not keep whatever directory it was started in busy.
         var pid = DetachedProcess.Start(executable, argv, environment, "/", paths.LogFile);
         await context.Error.WriteLineAsync($"starting the daemon (pid {pid}), waiting up to {(int)wait.TotalSeconds} s for it to be ready…");
@@ -88,7 +89,7 @@ internal static class DaemonStarter
     private static readonly (string Name, string Value)[] DaemonRuntimeKnobs = [("DOTNET_TieredCompilation", "0")];
 
     /// <summary>This same <c>ak</c> (its app host, or <c>dotnet ak.dll</c>) with <c>daemon run --state ROOT --detached</c>.</summary>
-    private static (string Executable, List<string> Argv) DaemonCommandLine(string stateRoot, IReadOnlyList<string> ownKnobs)
+    private static (string Executable, List<string> Argv) DaemonCommandLine(string stateRoot, IReadOnlyList<string> ownKnobs, SandboxChoice sandbox)
     {
         var executable = Environment.ProcessPath ?? throw new CliFailureException("cannot tell which executable is running");
         var argv = new List<string> { executable };
@@ -98,7 +99,7 @@ internal static class DaemonStarter
             argv.Add(File.Exists(dll) ? dll : throw new CliFailureException($"cannot find {dll} to run under dotnet"));
         }
 
-        argv.AddRange(["daemon", "run", "--state", stateRoot, "--detached"]);
+        argv.AddRange(["daemon", "run", "--state", stateRoot, "--detached", .. sandbox.AsArguments()]);
         foreach (var name in ownKnobs)
         {
             argv.AddRange(["--own-env", name]);

@@ -50,6 +50,7 @@ internal static class DaemonStatusReport
             ["machine_id"] = ready?.MachineId ?? savedMachine,
             ["machine_name"] = ready?.MachineName,
             ["version"] = ready?.Version,
+            ["sandbox"] = ready?.Sandbox,
             ["state_dir"] = paths.Root,
             ["log_file"] = paths.LogFile,
             ["stale_pid"] = instance.StalePid,
@@ -121,6 +122,10 @@ internal static class DaemonStatusReport
 
         rows.Add(("server", ready?.Server ?? savedServer ?? "-"));
         rows.Add(("machine", ready is null ? savedMachine ?? "-" : $"{ready.MachineId} ({ready.MachineName})"));
+        if (ready?.Sandbox is { } sandbox)
+        {
+            rows.Add(("sandbox", sandbox));
+        }
         if (store is null)
         {
             rows.Add(("sessions", storeError is null ? "no store yet" : "store unreadable: " + storeError));

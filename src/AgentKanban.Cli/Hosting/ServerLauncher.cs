@@ -1,3 +1,4 @@
+using AgentKanban.Cli.Commands;
 using AgentKanban.Cli.Config;
 using AgentKanban.Cli.Output;
 using AgentKanban.Server;
@@ -22,7 +23,8 @@ internal static class ServerLauncher
         return await ServerHost.RunAsync(options, ct);
     }
 
-    public static async Task<int> RunUpAsync(CliContext context, string dataDir, int port, OutputFormat output, TimeSpan? leaseTtl, CancellationToken ct)
+    public static async Task<int> RunUpAsync(
+        CliContext context, string dataDir, int port, OutputFormat output, TimeSpan? leaseTtl, SandboxChoice sandbox, CancellationToken ct)
     {
         EnsureDataDir(dataDir);
         var options = WithLeaseTtl(new ServerOptions { DataDir = dataDir, Urls = $"http://127.0.0.1:{port}", PrintAdminToken = false }, leaseTtl);
@@ -41,7 +43,7 @@ internal static class ServerLauncher
             // The daemon joins with the admin token, registers this machine and keeps its key under DIR/daemon.
             await using var daemon = token is null
                 ? null
-                : await DaemonLauncher.StartBesideServerAsync(context, url, token, Path.Combine(dataDir, "daemon"), ct);
+                : await DaemonLauncher.StartBesideServerAsync(context, url, token, Path.Combine(dataDir, "daemon"), dataDir, sandbox, ct);
             await Task.Delay(Timeout.InfiniteTimeSpan, context.Time, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -4,6 +4,7 @@ using AgentKanban.Agents.Parsing;
 using AgentKanban.Agents.Process;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Sandbox;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Daemon.Runtimes;
@@ -13,7 +14,8 @@ namespace AgentKanban.Daemon.Runtimes;
 /// chosen up front (or <c>--resume</c>), our work protocol appended to its system prompt, the agent's model and
 /// permission mode, in its own process group; its stdout parsed line by line into <see cref="AgentEvent"/>s.
 /// </summary>
-public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger) : IAgentLauncher
+/// <param name="sandbox">Where the agent runs; null (tests of the launcher alone) runs it as the daemon's user with its view.</param>
+public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger, AgentSandbox? sandbox = null) : IAgentLauncher
 {
     private static readonly bool RunningAsRoot = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
 
@@ -56,18 +58,24 @@ public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger
 
         try
         {
-            var process = AgentProcess.Start(new AgentProcessOptions
+            var options = new AgentProcessOptions
             {
                 Executable = command.Executable,
                 Arguments = command.Arguments,
                 Environment = environment,
                 WorkingDirectory = spec.WorkingDirectory,
                 StandardInput = command.StandardInput,
-            }, timeProvider, logger);
-            return new ClaudeAgentProcess(process);
+            };
+            var process = AgentProcess.Start(sandbox?.Wrap(options) ?? options, timeProvider, logger);
+            return new ClaudeAgentProcess(process, sandbox, spec.WorkingDirectory);
         }
         catch (AgentProcessStartException e)
         {
+            throw new AgentLaunchException(e.Message, e);
+        }
+        catch (IOException e)
+        {
+            // Making the sandbox's private temp dir failed.
             throw new AgentLaunchException(e.Message, e);
         }
     }
@@ -80,7 +88,7 @@ public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger
         _ => ClaudePermissions.Default with { Mode = mode },
     };
 
-    private sealed class ClaudeAgentProcess(AgentProcess process) : IAgentProcess
+    private sealed class ClaudeAgentProcess(AgentProcess process, AgentSandbox? sandbox, string workingDirectory) : IAgentProcess
     {
         private readonly ClaudeStreamJsonParser _parser = new();
 
@@ -119,6 +127,7 @@ public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger
         public async Task<AgentExit> WaitForExitAsync(CancellationToken cancellationToken)
         {
             var exit = await process.Exited.WaitAsync(cancellationToken);
+            exit = sandbox?.AgentExit(exit) ?? exit;
             var tail = process.StandardErrorTail;
             return exit switch
             {
@@ -131,6 +140,10 @@ public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger
 
         public Task StopAsync(TimeSpan grace, CancellationToken cancellationToken) => process.StopAsync(grace, cancellationToken);
 
-        public ValueTask DisposeAsync() => process.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await process.DisposeAsync();
+            sandbox?.Release(workingDirectory);
+        }
     }
 }

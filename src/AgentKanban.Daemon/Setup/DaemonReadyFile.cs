@@ -6,7 +6,7 @@ using AgentKanban.Daemon.Infrastructure;
 namespace AgentKanban.Daemon.Setup;
 
 /// <summary>What a running daemon says about itself in <c>daemon.json</c> once it is ready.</summary>
-public sealed record DaemonReady(int Pid, DateTimeOffset StartedAt, string Server, string MachineId, string MachineName, string? Version);
+public sealed record DaemonReady(int Pid, DateTimeOffset StartedAt, string Server, string MachineId, string MachineName, string? Version, string? Sandbox = null);
 
 /// <summary>
 /// <c>daemon.json</c> in the state dir: written (atomically) once the daemon has registered, sent its first
@@ -29,6 +29,7 @@ public static class DaemonReadyFile
             json.WriteString("machine_id", ready.MachineId);
             json.WriteString("machine_name", ready.MachineName);
             json.WriteString("version", ready.Version);
+            json.WriteString("sandbox", ready.Sandbox);
             json.WriteEndObject();
         }
 
@@ -54,7 +55,8 @@ public static class DaemonReadyFile
                 root.GetProperty("server").GetString()!,
                 root.GetProperty("machine_id").GetString()!,
                 root.GetProperty("machine_name").GetString()!,
-                root.TryGetProperty("version", out var version) ? version.GetString() : null);
+                root.TryGetProperty("version", out var version) ? version.GetString() : null,
+                root.TryGetProperty("sandbox", out var sandbox) ? sandbox.GetString() : null);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentNullException)
         {
