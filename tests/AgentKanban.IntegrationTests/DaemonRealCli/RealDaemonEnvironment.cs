@@ -93,9 +93,9 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>ak daemon run --state …</c> as a separate process, with <paramref name="overrides"/> applied to its
-    /// environment (a null value removes the variable).
+    /// environment (a null value removes the variable) and <paramref name="arguments"/> after the state dir.
     /// </summary>
-    public DaemonProcess StartDaemon(IReadOnlyDictionary<string, string?>? overrides = null)
+    public DaemonProcess StartDaemon(IReadOnlyDictionary<string, string?>? overrides = null, params string[] arguments)
     {
         var environment = DaemonEnvironment();
         foreach (var (name, value) in overrides ?? new Dictionary<string, string?>())
@@ -110,7 +110,7 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
             }
         }
 
-        var daemon = DaemonProcess.Start(AkExecutable, ["daemon", "run", "--state", StateDir], environment);
+        var daemon = DaemonProcess.Start(AkExecutable, ["daemon", "run", "--state", StateDir, .. arguments], environment);
         _daemons.Add(daemon);
         return daemon;
     }
