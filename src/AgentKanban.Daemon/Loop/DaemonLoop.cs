@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

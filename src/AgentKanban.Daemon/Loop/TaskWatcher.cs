@@ -3,6 +3,7 @@ using AgentKanban.Core.Sessions;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

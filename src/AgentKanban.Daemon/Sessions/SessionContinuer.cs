@@ -1,13 +1,15 @@
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Core.Tasks;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>What continuing a session did (the recovery pass counts these).</summary>
 public enum ContinueOutcome

@@ -1,8 +1,9 @@
 using AgentKanban.Contracts;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.ServerClient;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Dispatch;
 
 /// <summary>
 /// The push channel: the machine's SSE stream (its agents' task events). Every event wakes the daemon loop; a task

@@ -2,7 +2,9 @@ using AgentKanban.Contracts;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
@@ -10,7 +12,7 @@ using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Workspaces;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// The dispatch pipeline of one session: lease (fencing epoch) → store the session (Preparing, fresh keypair,

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// Runs agent processes for sessions that are already <see cref="SessionState.Active"/> in the store (the

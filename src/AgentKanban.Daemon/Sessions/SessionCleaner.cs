@@ -1,10 +1,11 @@
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Workspaces;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// Finishes a <see cref="SessionState.Completing"/> session: whatever is left of its agent is killed, uncommitted

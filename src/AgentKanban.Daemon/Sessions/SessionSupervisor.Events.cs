@@ -1,10 +1,11 @@
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Store;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 public sealed partial class SessionSupervisor
 {

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using AgentKanban.Contracts;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Dispatch;
 
 /// <summary>What a dispatch pass did, and when something it skipped may become eligible by itself.</summary>
 public readonly record struct DispatchPass(int Started, DateTimeOffset? NextEligibleAt);
