@@ -1,4 +1,6 @@
 using AgentKanban.Contracts;
+using AgentKanban.Core.Policies;
+using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.ServerClient;
 using Microsoft.Extensions.Logging;
@@ -18,7 +20,6 @@ public sealed class WorkFeed(
     TimeProvider timeProvider,
     ILogger<WorkFeed> logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     // Event ids start at 1: 0 means none yet (a fresh stream starts at the server's "now").
     private long _lastEventId;
 
@@ -38,7 +39,8 @@ public sealed class WorkFeed(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromSeconds(1);
+        // Drops since the stream last delivered an event: the wait before reconnecting doubles with each.
+        var drops = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             string reason;
@@ -49,7 +51,7 @@ public sealed class WorkFeed(
                     if (!Connected)
                     {
                         Connected = true;
-                        backoff = TimeSpan.FromSeconds(1);
+                        drops = 0;
                         DaemonLog.StreamConnected(logger, LastEventId);
                     }
 
@@ -77,6 +79,7 @@ public sealed class WorkFeed(
             }
 
             Connected = false;
+            var backoff = RetryPolicy.Delay(++drops, Backoffs.ServerReconnect, 0);
             DaemonLog.StreamLost(logger, reason, backoff);
             // A reconnect is also a chance to have missed nothing: the loop polls once right away.
             Pushed?.Invoke();
@@ -88,8 +91,6 @@ public sealed class WorkFeed(
             {
                 return;
             }
-
-            backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
         }
     }
 
