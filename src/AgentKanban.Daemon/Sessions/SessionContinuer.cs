@@ -95,6 +95,7 @@ public sealed class SessionContinuer(
     /// </summary>
     private async Task<ContinueOutcome> ContinueActiveAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
     {
+        // An agent this daemon runs is not a stray; any other process of the session would run alongside the resumed one.
         if (!supervisor.IsRunning(session.Id))
         {
             await StrayProcesses.KillSessionsAsync([session.Id], context.Options.StopGracePeriod, timeProvider,
