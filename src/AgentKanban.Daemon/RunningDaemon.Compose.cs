@@ -1,5 +1,7 @@
 using System.Collections;
 using AgentKanban.Contracts;
+using AgentKanban.Core.Policies;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Git;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
@@ -7,6 +9,7 @@ using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Sandbox;
 using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Setup;
 using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Workspaces;
@@ -130,13 +133,14 @@ public sealed partial class RunningDaemon
         var outbox = new OutboxDeliverer(outboxStore, sessions, api, timeProvider, loggerFactory.CreateLogger<OutboxDeliverer>());
         var endings = new SessionEndings(sessions, gate, outbox, timeProvider, loggerFactory.CreateLogger<SessionEndings>());
         var supervisor = new SessionSupervisor(sessions, endings, gate, outbox, api, launchers, context, timeProvider, loggerFactory.CreateLogger<SessionSupervisor>());
-        var slots = new SlotReservations(supervisor, context.Options);
         var starter = new SessionStarter(sessions, endings, supervisor, workspaces, gate, api, context, claims, timeProvider, loggerFactory.CreateLogger<SessionStarter>());
         var cleaner = new SessionCleaner(sessions, workspaces, context, timeProvider, loggerFactory.CreateLogger<SessionCleaner>());
-        var continuer = new SessionContinuer(sessions, endings, starter, cleaner, supervisor, gate, slots, leases, api, context, timeProvider, loggerFactory.CreateLogger<SessionContinuer>());
-        var dispatcher = new Dispatcher(api, sessions, outboxStore, outbox, notes, gate, slots, starter, leases, context, timeProvider, loggerFactory.CreateLogger<Dispatcher>());
-        var watcher = new TaskWatcher(sessions, endings, supervisor, claims, outboxStore, outbox, leases, dispatcher.IsInFlight, api, context,
-            timeProvider, loggerFactory.CreateLogger<TaskWatcher>());
+        var admission = new AgentAdmission(leases, gate, new SlotReservations(supervisor, context.Options));
+        var continuer = new SessionContinuer(sessions, endings, starter, cleaner, supervisor, admission, api, context, timeProvider, loggerFactory.CreateLogger<SessionContinuer>());
+        var dispatcher = new Dispatcher(api, sessions, outboxStore, outbox, notes, admission, starter, context, timeProvider, loggerFactory.CreateLogger<Dispatcher>());
+        var watcher = new TaskWatcher(sessions, endings, supervisor, claims, leases, api, context, timeProvider, loggerFactory.CreateLogger<TaskWatcher>());
+        var reconciler = new LeaseReconciler(sessions, outboxStore, outbox, watcher, dispatcher.IsInFlight, context, timeProvider,
+            loggerFactory.CreateLogger<LeaseReconciler>());
         var loop = new DaemonLoop(sessions, continuer, dispatcher, watcher, supervisor, claims, gate, context, timeProvider, loggerFactory.CreateLogger<DaemonLoop>());
         var heartbeat = new Heartbeat(api, gate, leases, context, timeProvider, loggerFactory.CreateLogger<Heartbeat>());
         var feed = new WorkFeed(streamApi, watcher, context, timeProvider, loggerFactory.CreateLogger<WorkFeed>());
@@ -168,7 +172,7 @@ public sealed partial class RunningDaemon
             Pauses = new PauseStore(database),
             Breakers = new BreakerStore(database),
         };
-        heartbeat.Answered += answer => daemon.RunInBackground(token => watcher.ReconcileLeasesAsync(answer, token));
+        heartbeat.Answered += answer => daemon.RunInBackground(token => reconciler.ReconcileAsync(answer, token));
         leases.LeasesUnconfirmed += grace => supervisor.FenceAll(grace);
         leases.LeasesConfirmedAgain += loop.RetryNow;
         return daemon;
@@ -178,7 +182,7 @@ public sealed partial class RunningDaemon
         Credentials credentials, StatePaths paths, BoardApiClient api, RegisterMachineRequest template, TimeProvider timeProvider,
         ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var failures = 0;
         var logger = loggerFactory.CreateLogger<RunningDaemon>();
         while (true)
         {
@@ -190,8 +194,7 @@ public sealed partial class RunningDaemon
             {
                 // The board server is not up yet: keep trying (a daemon started before its server must not give up).
                 DaemonLog.HeartbeatFailed(logger, "cannot register this machine yet: " + e.Message);
-                await Task.Delay(delay, timeProvider, cancellationToken);
-                delay = delay * 2 > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : delay * 2;
+                await Task.Delay(RetryPolicy.Delay(++failures, Backoffs.ServerReconnect, 0), timeProvider, cancellationToken);
             }
         }
     }

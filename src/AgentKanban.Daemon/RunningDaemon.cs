@@ -1,6 +1,8 @@
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
+using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Setup;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;

@@ -17,10 +17,31 @@ public static partial class StrayProcesses
     private const int SigTerm = 15;
     private const int SigKill = 9;
 
-    /// <summary>Every agent process of one of the sessions <paramref name="localSessionIds"/>, keyed by the local id.</summary>
-    public static IReadOnlyDictionary<string, List<int>> Find(IReadOnlySet<string> localSessionIds)
+    /// <summary>
+    /// Finds every agent process of the sessions <paramref name="localSessionIds"/> and stops it with its process group,
+    /// session by session; <paramref name="killed"/> (session id, pid) hears of each one once its session's are stopped.
+    /// Returns how many processes or groups were signalled.
+    /// </summary>
+    public static async Task<int> KillSessionsAsync(
+        IEnumerable<string> localSessionIds, TimeSpan grace, TimeProvider timeProvider, Action<string, int>? killed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(localSessionIds);
+        var signalled = 0;
+        foreach (var (sessionId, pids) in Find(localSessionIds.ToHashSet(StringComparer.Ordinal)))
+        {
+            signalled += await KillAsync(pids, grace, timeProvider, cancellationToken);
+            foreach (var pid in pids)
+            {
+                killed?.Invoke(sessionId, pid);
+            }
+        }
+
+        return signalled;
+    }
+
+    /// <summary>Every agent process of one of the sessions <paramref name="localSessionIds"/>, keyed by the local id.</summary>
+    private static Dictionary<string, List<int>> Find(HashSet<string> localSessionIds)
+    {
         var found = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         if (localSessionIds.Count == 0 || !Directory.Exists("/proc"))
         {
@@ -51,9 +72,8 @@ public static partial class StrayProcesses
     }
 
     /// <summary>Stops the processes (and their process groups when they lead one). Returns how many were signalled.</summary>
-    public static async Task<int> KillAsync(IReadOnlyList<int> pids, TimeSpan grace, TimeProvider timeProvider, CancellationToken cancellationToken)
+    private static async Task<int> KillAsync(List<int> pids, TimeSpan grace, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(pids);
         var targets = pids.Select(pid => GroupOf(pid) == pid ? -pid : pid).Distinct().ToArray();
         var signalled = targets.Count(target => Kill(target, SigTerm) == 0);
         var deadline = timeProvider.GetUtcNow() + grace;

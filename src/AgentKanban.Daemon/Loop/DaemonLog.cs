@@ -4,7 +4,8 @@ namespace AgentKanban.Daemon.Loop;
 
 /// <summary>
 /// The daemon's log messages with fixed event ids per area: 41xx dispatch, 42xx agent runs, 43xx rate limits,
-/// 44xx recovery and resume, 45xx clean-up, 46xx heartbeat and event stream, 47xx host. No secrets in any of them.
+/// 44xx recovery and resume, 45xx clean-up, 46xx heartbeat and event stream (4950: stream reset), 47xx host, 48xx leases
+/// and self-fencing, 49xx a conversation started afresh. No secrets in any of them.
 /// </summary>
 internal static partial class DaemonLog
 {
@@ -144,4 +145,11 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 4855, Level = LogLevel.Warning, Message = "Reconciling leases with the heartbeat answer failed: {Error}")]
     public static partial void LeaseReconcileFailed(ILogger logger, string error);
+
+    // A session starting a new conversation after the runtime lost the one it was to continue
+    [LoggerMessage(EventId = 4900, Level = LogLevel.Warning, Message = "Session {SessionId}: the runtime has no conversation {LostId} to continue; starting a new one ({NewId}) told what happened on the task so far")]
+    public static partial void StartingFresh(ILogger logger, string sessionId, string lostId, string newId);
+
+    [LoggerMessage(EventId = 4901, Level = LogLevel.Warning, Message = "Session {SessionId}: what happened on the task so far could not be read ({Error}); the new conversation starts from the task alone")]
+    public static partial void TaskHistoryUnavailable(ILogger logger, string sessionId, string error);
 }

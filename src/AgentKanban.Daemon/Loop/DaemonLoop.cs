@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
@@ -113,7 +115,11 @@ public sealed class DaemonLoop(
     {
         var open = await store.ListOpenAsync(cancellationToken);
         var counts = new ConcurrentDictionary<ContinueOutcome, int>();
-        var killed = await KillStraysAsync(open, cancellationToken);
+        // Agents a previous daemon left running (killed with SIGKILL, it could not take them along) go before any session
+        // is continued: otherwise a session resumed here could run twice.
+        var killed = await StrayProcesses.KillSessionsAsync(
+            open.Where(s => s.State is SessionState.Active or SessionState.Preparing or SessionState.Completing).Select(s => s.Id),
+            context.Options.StopGracePeriod, timeProvider, (sessionId, pid) => DaemonLog.StrayKilled(logger, pid, sessionId), cancellationToken);
         var now = timeProvider.GetUtcNow();
         var work = new List<Task>();
         foreach (var session in open)
@@ -269,24 +275,6 @@ public sealed class DaemonLoop(
         }
 
         return next;
-    }
-
-    private async Task<int> KillStraysAsync(IReadOnlyList<SessionRecord> open, CancellationToken cancellationToken)
-    {
-        var ids = open.Where(s => s.State is SessionState.Active or SessionState.Preparing or SessionState.Completing)
-            .Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var found = StrayProcesses.Find(ids);
-        var killed = 0;
-        foreach (var (sessionId, pids) in found)
-        {
-            killed += await StrayProcesses.KillAsync(pids, context.Options.StopGracePeriod, timeProvider, cancellationToken);
-            foreach (var pid in pids)
-            {
-                DaemonLog.StrayKilled(logger, pid, sessionId);
-            }
-        }
-
-        return killed;
     }
 
     private void StartBackground(Task task)

@@ -1,5 +1,6 @@
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using AgentKanban.Contracts;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Events;
+using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
@@ -257,11 +258,8 @@ internal sealed class SessionEventRelay : IAsyncDisposable
         }
     }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        var ticks = _options.RetryBaseDelay.Ticks * Math.Pow(2, Math.Min(attempt - 1, 20));
-        return TimeSpan.FromTicks((long)Math.Min(ticks, _options.RetryMaxDelay.Ticks));
-    }
+    private TimeSpan Backoff(int attempt) =>
+        RetryPolicy.Delay(attempt, new RetryOptions(_options.RetryBaseDelay, _options.RetryMaxDelay, MaxAttempts: 0, JitterFraction: 0), 0);
 
     private readonly record struct Pending(AgentEvent Event, DateTimeOffset At);
 }

@@ -87,4 +87,21 @@ public sealed record SessionRecord
     public DateTimeOffset? ClosedAt { get; init; }
 
     public string ShortId => Id.Length > 8 ? Id[..8] : Id;
+
+    /// <summary>
+    /// This session with the fields every launch resets, applied inside the transition that makes it Active (Launch,
+    /// Resume) so the hot path costs one durable write: a new launch count, a fresh provider session id when there is
+    /// no conversation to continue, the per-run cost baseline, no pending resume time.
+    /// </summary>
+    public SessionRecord PrepareLaunch() => this with
+    {
+        Launches = Launches + 1,
+        // A conversation the provider never confirmed cannot be resumed; an id that may have been half used is not
+        // reused either: start fresh under a new one (chosen and stored before the spawn).
+        ProviderSessionId = ResumeToken is null && Launches > 0 ? Guid.NewGuid().ToString() : ProviderSessionId,
+        RunCostMicroUsd = 0,
+        ResumeAfter = null,
+        DecidedAt = null,
+        Pid = null,
+    };
 }

@@ -315,6 +315,21 @@ public sealed class SessionStore(DaemonDatabase database, TimeProvider timeProvi
         return ids;
     }
 
+    /// <summary>
+    /// Makes every open rate-limited session of <paramref name="runtime"/> that waits for a later time due now (the
+    /// provider allows work again). The state stays: each one resumes through the usual path.
+    /// </summary>
+    internal static async Task ResumeRateLimitedNowAsync(StoreTransaction tx, string runtime, CancellationToken cancellationToken)
+    {
+        await using var command = tx.Command(
+            "UPDATE sessions SET resume_after_ms = $now, decided_at_ms = $now, version = version + 1, updated_at_ms = $now " +
+            "WHERE runtime = $runtime AND state = $state AND closed_at_ms IS NULL AND resume_after_ms > $now");
+        command.Parameters.AddWithValue("$now", tx.NowMs);
+        command.Parameters.AddWithValue("$runtime", runtime);
+        command.Parameters.AddWithValue("$state", SessionState.RateLimited.ToStoredValue());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static async Task<SessionRecord?> ReadAsync(StoreTransaction tx, string sessionId, CancellationToken cancellationToken)
     {
         await using var command = tx.Command($"SELECT {SessionRows.Columns} FROM sessions WHERE id = $id");

@@ -72,4 +72,8 @@ public sealed class StoreTransaction(SqliteConnection connection, SqliteTransact
 
     public Task ClearTaskBackoffAsync(string taskId, CancellationToken cancellationToken) =>
         TaskNotesStore.ClearBackoffAsync(this, taskId, cancellationToken);
+
+    /// <summary>Makes every rate-limited session of <paramref name="runtime"/> that waits for a later time due now.</summary>
+    public Task ResumeRateLimitedNowAsync(string runtime, CancellationToken cancellationToken) =>
+        SessionStore.ResumeRateLimitedNowAsync(this, runtime, cancellationToken);
 }

@@ -3,6 +3,7 @@ using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 

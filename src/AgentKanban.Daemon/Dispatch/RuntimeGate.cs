@@ -1,7 +1,7 @@
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Store;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Dispatch;
 
 /// <summary>
 /// The in-memory mirror of each runtime's pause window and circuit breaker, for fast dispatch decisions.

@@ -4,7 +4,7 @@ using AgentKanban.Core.Policies;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.Store;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Dispatch;
 
 public enum EligibilityVerdict
 {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// In-memory ownership of sessions inside this daemon: whoever works on a session (preparing, running,

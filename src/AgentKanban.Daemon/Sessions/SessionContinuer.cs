@@ -1,13 +1,15 @@
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Core.Tasks;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>What continuing a session did (the recovery pass counts these).</summary>
 public enum ContinueOutcome
@@ -36,9 +38,7 @@ public sealed class SessionContinuer(
     SessionStarter starter,
     SessionCleaner cleaner,
     SessionSupervisor supervisor,
-    RuntimeGate gate,
-    SlotReservations slots,
-    LeaseKeeper leases,
+    AgentAdmission admission,
     BoardApiClient api,
     DaemonContext context,
     TimeProvider timeProvider,
@@ -48,7 +48,7 @@ public sealed class SessionContinuer(
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(claim);
-        if (!leases.MayRun && session.State is not SessionState.Completing)
+        if (!admission.Leases.MayRun && session.State is not SessionState.Completing)
         {
             // Self-fenced (or not yet confirmed): no agent starts until the server confirms this machine's leases.
             return ContinueOutcome.Later;
@@ -95,12 +95,17 @@ public sealed class SessionContinuer(
     /// </summary>
     private async Task<ContinueOutcome> ContinueActiveAsync(SessionRecord session, SessionClaims.Claim claim, CancellationToken stopping)
     {
-        await KillStraysAsync(session, stopping);
+        // An agent this daemon runs is not a stray; any other process of the session would run alongside the resumed one.
+        if (!supervisor.IsRunning(session.Id))
+        {
+            await StrayProcesses.KillSessionsAsync([session.Id], context.Options.StopGracePeriod, timeProvider,
+                (sessionId, pid) => DaemonLog.StrayKilled(logger, pid, sessionId), stopping);
+        }
 
         // The run was rate limited (its resume time is recorded) or its runtime is paused: resuming now would only
         // hit the limit again. It waits for the window like any rate-limited session.
         var now = timeProvider.GetUtcNow();
-        if ((session.ResumeAfter is { } due && due > now) || gate.ActivePause(session.Runtime) is not null)
+        if ((session.ResumeAfter is { } due && due > now) || admission.Runtimes.ActivePause(session.Runtime) is not null)
         {
             await endings.ApplyAsync(session, SessionState.Active,
                 new RunVerdict(SessionTrigger.EndedRateLimited, "rate limited when the daemon stopped", false), TaskView.Unknown, stopping);
@@ -143,14 +148,14 @@ public sealed class SessionContinuer(
         }
 
         // The runtime's pause wins over an earlier resume time (another session may have hit a longer window).
-        if (gate.ActivePause(session.Runtime) is { } pause)
+        if (admission.Runtimes.ActivePause(session.Runtime) is { } pause)
         {
             await endings.PostponeAsync(session, RateLimitPolicy.EffectiveUntil(pause.Pause, now), $"runtime {session.Runtime} paused by a rate limit", false, stopping);
             return ContinueOutcome.Waiting;
         }
 
         // The slot is held from here until the agent runs (then the supervisor counts it) or the resume gives up.
-        using var slot = slots.TryReserve(session.Runtime);
+        using var slot = admission.Slots.TryReserve(session.Runtime);
         if (slot is null)
         {
             return ContinueOutcome.Later;
@@ -188,19 +193,15 @@ public sealed class SessionContinuer(
 
         var ready = await starter.EnsureReadyAsync(session, persistWorkspace: false, stopping);
         var from = session.State;
-        var resumed = await store.TransitionAsync(session.Id, from, SessionTrigger.Resume,
-            s => SessionSupervisor.PrepareLaunch(s) with { NextPrompt = null, LastReason = null, Workspace = ready.Workspace, Branch = ready.Branch },
-            (tx, s) => tx.SetWhyAsync(s.TaskId, $"running on machine {context.MachineName} (session {s.ShortId})", CancellationToken.None),
-            stopping);
-        if (!resumed.Applied)
+        var resumed = await starter.CommitLaunchAsync(ready, from, SessionTrigger.Resume, stopping);
+        if (resumed is null)
         {
-            DaemonLog.TransitionNotApplied(logger, session.Id, nameof(SessionTrigger.Resume), resumed.Status.ToString(), resumed.Message);
             return ContinueOutcome.Later;
         }
 
         // Active is durable before the spawn: a process that exits at once still finds the session active.
         DaemonLog.Resuming(logger, session.Id, session.TaskId, from.ToName());
-        starter.Launch(resumed.Session!, prompt, claim, launchPrepared: true, stopping);
+        starter.Launch(resumed, prompt, claim, launchPrepared: true, stopping);
         return ContinueOutcome.Resumed;
     }
 
@@ -239,22 +240,4 @@ public sealed class SessionContinuer(
 
     private async Task<TaskCheck> CheckAsync(SessionRecord session, CancellationToken cancellationToken) =>
         await TaskChecks.CheckAsync(api, session, context.MachineId, timeProvider.GetUtcNow(), cancellationToken);
-
-    private async Task KillStraysAsync(SessionRecord session, CancellationToken cancellationToken)
-    {
-        if (supervisor.IsRunning(session.Id))
-        {
-            return;
-        }
-
-        var found = StrayProcesses.Find(new HashSet<string>(StringComparer.Ordinal) { session.Id });
-        if (found.TryGetValue(session.Id, out var pids) && pids.Count > 0)
-        {
-            await StrayProcesses.KillAsync(pids, context.Options.StopGracePeriod, timeProvider, cancellationToken);
-            foreach (var pid in pids)
-            {
-                DaemonLog.StrayKilled(logger, pid, session.Id);
-            }
-        }
-    }
 }

@@ -1,4 +1,6 @@
-namespace AgentKanban.Daemon.Loop;
+using AgentKanban.Daemon.Sessions;
+
+namespace AgentKanban.Daemon.Dispatch;
 
 /// <summary>
 /// The concurrency caps (per runtime and per machine): running agents plus dispatches in flight (leased and being

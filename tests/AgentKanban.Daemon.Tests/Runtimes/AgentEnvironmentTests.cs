@@ -2,7 +2,7 @@ using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Tests.Infrastructure;
 
-namespace AgentKanban.Daemon.Tests.Loop;
+namespace AgentKanban.Daemon.Tests.Runtimes;
 
 public sealed class AgentEnvironmentTests
 {

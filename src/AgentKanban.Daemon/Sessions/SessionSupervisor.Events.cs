@@ -1,10 +1,10 @@
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
-using AgentKanban.Daemon.Store;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 public sealed partial class SessionSupervisor
 {
@@ -123,7 +123,8 @@ public sealed partial class SessionSupervisor
                     return s with { ResumeAfter = decision.Pause!.Until, DecidedAt = tx.Now, NextPrompt = Runtimes.Prompts.RateLimitResume };
                 case RateLimitAction.Clear:
                     await tx.SetPauseAsync(runtime, null, decision.Reason, CancellationToken.None);
-                    await ResumeWaitingNowAsync(tx, runtime);
+                    // The provider allows work again: this runtime's rate-limited sessions need not wait for their old window.
+                    await tx.ResumeRateLimitedNowAsync(runtime, CancellationToken.None);
                     return s with { ResumeAfter = null, DecidedAt = null };
                 default:
                     return s;
@@ -165,17 +166,5 @@ public sealed partial class SessionSupervisor
                 DaemonLog.RateLimitKept(logger, runtime, run.Session.Id, decision.Reason);
                 break;
         }
-    }
-
-    /// <summary>The provider allows work again: this runtime's rate-limited sessions need not wait for their old window.</summary>
-    private static async Task ResumeWaitingNowAsync(StoreTransaction tx, string runtime)
-    {
-        await using var command = tx.Command(
-            "UPDATE sessions SET resume_after_ms = $now, decided_at_ms = $now, version = version + 1, updated_at_ms = $now " +
-            "WHERE runtime = $runtime AND state = $state AND closed_at_ms IS NULL AND resume_after_ms > $now");
-        command.Parameters.AddWithValue("$now", tx.NowMs);
-        command.Parameters.AddWithValue("$runtime", runtime);
-        command.Parameters.AddWithValue("$state", SessionState.RateLimited.ToStoredValue());
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 }

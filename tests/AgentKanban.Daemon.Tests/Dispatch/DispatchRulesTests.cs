@@ -1,9 +1,9 @@
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
-using AgentKanban.Daemon.Loop;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Store;
 
-namespace AgentKanban.Daemon.Tests.Loop;
+namespace AgentKanban.Daemon.Tests.Dispatch;
 
 public sealed class DispatchRulesTests
 {

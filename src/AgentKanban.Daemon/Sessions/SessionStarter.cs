@@ -2,7 +2,9 @@ using AgentKanban.Contracts;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
@@ -10,7 +12,7 @@ using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Workspaces;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// The dispatch pipeline of one session: lease (fencing epoch) → store the session (Preparing, fresh keypair,
@@ -123,19 +125,41 @@ public sealed class SessionStarter(
             return;
         }
 
-        var ready = session;
-        var launched = await store.TransitionAsync(session.Id, SessionState.Preparing, SessionTrigger.Launch,
-            s => SessionSupervisor.PrepareLaunch(s) with { LastReason = null, Workspace = ready.Workspace, Branch = ready.Branch },
-            (tx, s) => tx.SetWhyAsync(s.TaskId, $"running on machine {context.MachineName} (session {s.ShortId})", CancellationToken.None),
-            CancellationToken.None);
-        if (!launched.Applied)
+        var launched = await CommitLaunchAsync(session, SessionState.Preparing, SessionTrigger.Launch, CancellationToken.None);
+        if (launched is null)
         {
-            DaemonLog.TransitionNotApplied(logger, session.Id, nameof(SessionTrigger.Launch), launched.Status.ToString(), launched.Message);
             return;
         }
 
         // Active is durable: from here a crash leaves a session the next start resumes in place.
-        Launch(launched.Session!, Prompts.RestartResume, claim, launchPrepared: true, stopping);
+        Launch(launched, Prompts.RestartResume, claim, launchPrepared: true, stopping);
+    }
+
+    /// <summary>
+    /// Makes a ready session Active for a launch (<see cref="SessionTrigger.Launch"/> from Preparing,
+    /// <see cref="SessionTrigger.Resume"/> from a waiting state) in ONE durable write: the launch's resets
+    /// (<see cref="SessionRecord.PrepareLaunch"/>), the workspace <paramref name="ready"/> carries, and the task's "why"
+    /// note. Returns the Active session, or null when the transition did not apply (logged).
+    /// </summary>
+    public async Task<SessionRecord?> CommitLaunchAsync(SessionRecord ready, SessionState from, SessionTrigger trigger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        var launched = await store.TransitionAsync(ready.Id, from, trigger,
+            s =>
+            {
+                var next = s.PrepareLaunch() with { LastReason = null, Workspace = ready.Workspace, Branch = ready.Branch };
+                // A resume hands the prompt its waiting recorded to the agent: it is used up.
+                return trigger == SessionTrigger.Resume ? next with { NextPrompt = null } : next;
+            },
+            (tx, s) => tx.SetWhyAsync(s.TaskId, $"running on machine {context.MachineName} (session {s.ShortId})", CancellationToken.None),
+            cancellationToken);
+        if (!launched.Applied)
+        {
+            DaemonLog.TransitionNotApplied(logger, ready.Id, trigger.ToString(), launched.Status.ToString(), launched.Message);
+            return null;
+        }
+
+        return launched.Session!;
     }
 
     /// <summary>Hands an Active session to the supervisor; the claim goes with it.</summary>

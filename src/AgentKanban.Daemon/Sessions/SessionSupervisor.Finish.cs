@@ -1,7 +1,8 @@
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Runtimes;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 public sealed partial class SessionSupervisor
 {

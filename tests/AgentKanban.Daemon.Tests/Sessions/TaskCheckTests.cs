@@ -1,7 +1,7 @@
 using AgentKanban.Contracts;
-using AgentKanban.Daemon.Loop;
+using AgentKanban.Daemon.Sessions;
 
-namespace AgentKanban.Daemon.Tests.Loop;
+namespace AgentKanban.Daemon.Tests.Sessions;
 
 /// <summary>Which rejection a resumed agent must answer: only one newer than its own latest review request.</summary>
 public sealed class TaskCheckTests

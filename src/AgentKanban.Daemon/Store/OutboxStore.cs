@@ -1,8 +1,8 @@
 using System.Globalization;
-using AgentKanban.Daemon.Store;
+using AgentKanban.Daemon.Outbox;
 using Microsoft.Data.Sqlite;
 
-namespace AgentKanban.Daemon.Outbox;
+namespace AgentKanban.Daemon.Store;
 
 /// <summary>
 /// The durable outbox table. Reports are enqueued inside the same transaction as the state change they

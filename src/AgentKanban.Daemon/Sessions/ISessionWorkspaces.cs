@@ -1,6 +1,6 @@
 using AgentKanban.Daemon.Workspaces;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>A session's workspace as the loop needs it.</summary>
 /// <param name="WipRef">Where uncommitted work was saved before removal, if there was any.</param>

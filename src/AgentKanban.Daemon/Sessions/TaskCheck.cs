@@ -4,7 +4,7 @@ using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>Where a session's task stands as far as this session is concerned.</summary>
 public enum TaskStanding

@@ -1,10 +1,11 @@
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Workspaces;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// Finishes a <see cref="SessionState.Completing"/> session: whatever is left of its agent is killed, uncommitted
@@ -26,11 +27,7 @@ public sealed class SessionCleaner(
         try
         {
             // Any agent of the session, under its current lease or an earlier one, is stopped before its worktree goes.
-            var strays = StrayProcesses.Find(new HashSet<string>(StringComparer.Ordinal) { session.Id });
-            if (strays.TryGetValue(session.Id, out var pids))
-            {
-                await StrayProcesses.KillAsync(pids, context.Options.StopGracePeriod, timeProvider, cancellationToken);
-            }
+            await StrayProcesses.KillSessionsAsync([session.Id], context.Options.StopGracePeriod, timeProvider, null, cancellationToken);
 
             wip = await workspaces.RemoveAsync(session.Id, cancellationToken);
             // Crash point: the work is saved and the workspace gone; a retry finds nothing to remove and closes.

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
+using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// Runs agent processes for sessions that are already <see cref="SessionState.Active"/> in the store (the
@@ -48,7 +50,7 @@ public sealed partial class SessionSupervisor(
     /// background: it continues the provider's conversation with <paramref name="resumePrompt"/> when there is one
     /// to continue, and otherwise starts it with the task prompt. Takes over <paramref name="claim"/> and releases
     /// it when the run's end is committed. <paramref name="launchPrepared"/>: the transition that made it Active already
-    /// applied <see cref="PrepareLaunch"/>.
+    /// applied <see cref="SessionRecord.PrepareLaunch"/>.
     /// </summary>
     public void Start(SessionRecord session, string resumePrompt, SessionClaims.Claim claim, bool launchPrepared, CancellationToken daemonStopping)
     {
@@ -202,33 +204,12 @@ public sealed partial class SessionSupervisor(
         }
     }
 
-    /// <summary>
-    /// The fields every launch resets, applied inside the transition that makes the session Active (Launch, Resume) so
-    /// the hot path costs one durable write: a new launch count, a fresh provider session id when there is no
-    /// conversation to continue, the per-run cost baseline, no pending resume time.
-    /// </summary>
-    public static SessionRecord PrepareLaunch(SessionRecord s)
-    {
-        ArgumentNullException.ThrowIfNull(s);
-        return s with
-        {
-            Launches = s.Launches + 1,
-            // A conversation the provider never confirmed cannot be resumed; an id that may have been half used is not
-            // reused either: start fresh under a new one (chosen and stored before the spawn).
-            ProviderSessionId = s.ResumeToken is null && s.Launches > 0 ? Guid.NewGuid().ToString() : s.ProviderSessionId,
-            RunCostMicroUsd = 0,
-            ResumeAfter = null,
-            DecidedAt = null,
-            Pid = null,
-        };
-    }
-
     private async Task RunAsync(RunningAgent run, string resumePrompt, bool launchPrepared, CancellationToken daemonStopping)
     {
         var session = run.Session;
         run.Session = launchPrepared
             ? session
-            : await store.UpdateAsync(session.Id, PrepareLaunch, null, CancellationToken.None) ?? session;
+            : await store.UpdateAsync(session.Id, s => s.PrepareLaunch(), null, CancellationToken.None) ?? session;
         var exit = await RunProcessAsync(run, resumePrompt, null, daemonStopping);
         if (await FinishAsync(run, exit, allowFreshStart: true, daemonStopping) is not { } lost)
         {
@@ -238,7 +219,7 @@ public sealed partial class SessionSupervisor(
         // The runtime no longer has the conversation this run was to continue. Start a new one, once: the resume token is
         // dropped and a new provider session id chosen in the store first, so a crash from here on also starts afresh.
         var lostId = run.Session.ProviderSessionId;
-        run.Session = await store.UpdateAsync(session.Id, s => PrepareLaunch(s with { ResumeToken = null }), null, CancellationToken.None)
+        run.Session = await store.UpdateAsync(session.Id, s => (s with { ResumeToken = null }).PrepareLaunch(), null, CancellationToken.None)
             ?? throw new InvalidOperationException($"session {session.Id} vanished from the store");
         DaemonLog.StartingFresh(logger, session.Id, lostId, run.Session.ProviderSessionId);
         run.NextProcess(timeProvider.GetUtcNow());

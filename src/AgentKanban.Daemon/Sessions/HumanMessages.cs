@@ -1,9 +1,10 @@
 using AgentKanban.Contracts;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
 /// Messages people post on a task while its agent runs, waits on a rate limit or sits in review. The runtimes here

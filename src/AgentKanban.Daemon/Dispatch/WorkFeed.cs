@@ -1,8 +1,11 @@
 using AgentKanban.Contracts;
+using AgentKanban.Core.Policies;
+using AgentKanban.Daemon.Infrastructure;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.ServerClient;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Dispatch;
 
 /// <summary>
 /// The push channel: the machine's SSE stream (its agents' task events). Every event wakes the daemon loop; a task
@@ -17,7 +20,6 @@ public sealed class WorkFeed(
     TimeProvider timeProvider,
     ILogger<WorkFeed> logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     // Event ids start at 1: 0 means none yet (a fresh stream starts at the server's "now").
     private long _lastEventId;
 
@@ -37,7 +39,8 @@ public sealed class WorkFeed(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromSeconds(1);
+        // Drops since the stream last delivered an event: the wait before reconnecting doubles with each.
+        var drops = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             string reason;
@@ -48,7 +51,7 @@ public sealed class WorkFeed(
                     if (!Connected)
                     {
                         Connected = true;
-                        backoff = TimeSpan.FromSeconds(1);
+                        drops = 0;
                         DaemonLog.StreamConnected(logger, LastEventId);
                     }
 
@@ -76,6 +79,7 @@ public sealed class WorkFeed(
             }
 
             Connected = false;
+            var backoff = RetryPolicy.Delay(++drops, Backoffs.ServerReconnect, 0);
             DaemonLog.StreamLost(logger, reason, backoff);
             // A reconnect is also a chance to have missed nothing: the loop polls once right away.
             Pushed?.Invoke();
@@ -87,8 +91,6 @@ public sealed class WorkFeed(
             {
                 return;
             }
-
-            backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
         }
     }
 

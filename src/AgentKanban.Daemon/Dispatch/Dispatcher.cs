@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using AgentKanban.Contracts;
+using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Dispatch;
 
 /// <summary>What a dispatch pass did, and when something it skipped may become eligible by itself.</summary>
 public readonly record struct DispatchPass(int Started, DateTimeOffset? NextEligibleAt);
@@ -22,10 +24,8 @@ public sealed class Dispatcher(
     OutboxStore outboxStore,
     OutboxDeliverer outbox,
     TaskNotesStore notes,
-    RuntimeGate gate,
-    SlotReservations slots,
+    AgentAdmission admission,
     SessionStarter starter,
-    LeaseKeeper leases,
     DaemonContext context,
     TimeProvider timeProvider,
     ILogger<Dispatcher> logger)
@@ -45,7 +45,7 @@ public sealed class Dispatcher(
 
     public async Task<DispatchPass> RunPassAsync(CancellationToken stopping)
     {
-        if (!leases.MayRun)
+        if (!admission.Leases.MayRun)
         {
             // Self-fenced: the server has not confirmed this machine's leases lately, so nothing new starts here.
             return default;
@@ -68,9 +68,9 @@ public sealed class Dispatcher(
             now,
             context.Runtimes.IsInstalled,
             RuntimeCatalog.IsSupported,
-            gate.ActivePause,
-            gate.CheckBreaker,
-            slots.Running,
+            admission.Runtimes.ActivePause,
+            admission.Runtimes.CheckBreaker,
+            admission.Slots.Running,
             0,
             context.Options.MaxConcurrentPerRuntime,
             context.Options.MaxConcurrent,
@@ -80,10 +80,10 @@ public sealed class Dispatcher(
         foreach (var task in tasks)
         {
             var agent = task.AssignedTo is { } assignee ? agents.GetValueOrDefault(assignee) : null;
-            var decision = DispatchRules.Decide(task, agent, facts with { RunningTotal = slots.RunningTotal });
+            var decision = DispatchRules.Decide(task, agent, facts with { RunningTotal = admission.Slots.RunningTotal });
             switch (decision.Verdict)
             {
-                case EligibilityVerdict.Dispatch when slots.TryReserve(agent!.Runtime) is { } reservation:
+                case EligibilityVerdict.Dispatch when admission.Slots.TryReserve(agent!.Runtime) is { } reservation:
                     Begin(task, agent, reservation, decision.AsProbe, stopping);
                     started++;
                     break;

@@ -3,7 +3,7 @@ using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Store;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>What the supervisor knows about one running agent process (in memory only; the store has the rest).</summary>
 internal sealed class RunningAgent(SessionRecord session, DateTimeOffset startedAt)

@@ -1,7 +1,7 @@
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Setup;
 
-namespace AgentKanban.Daemon.Loop;
+namespace AgentKanban.Daemon;
 
 /// <summary>Who and where this daemon is, shared by its parts.</summary>
 public sealed record DaemonContext
