@@ -1,4 +1,5 @@
 using AgentKanban.Daemon.Runtimes;
+using AgentKanban.Daemon.Sandbox;
 using AgentKanban.Daemon.Setup;
 
 namespace AgentKanban.Daemon;
@@ -25,4 +26,12 @@ public sealed record DaemonContext
 
     /// <summary>The directory put first on agents' PATH so they find <c>ak</c>; null when unknown.</summary>
     public string? AkDirectory { get; init; }
+
+    /// <summary>How agents are sandboxed; null (test compositions with their own launchers) = no sandbox in play.</summary>
+    public AgentSandbox? Sandbox { get; init; }
+
+    /// <summary>Why no agent may start on this machine (the sandbox is required and unavailable), or null.</summary>
+    public string? AgentsRefused => Sandbox is { Mode: SandboxMode.Unavailable } sandbox
+        ? $"agents need a sandbox and this machine cannot make one ({sandbox.Support?.Problem}); run the daemon with --no-sandbox to run them without"
+        : null;
 }

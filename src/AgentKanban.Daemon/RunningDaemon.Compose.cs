@@ -46,6 +46,12 @@ public sealed partial class RunningDaemon
             var identity = await RegisterWithRetryAsync(credentials, paths, api, template, timeProvider, loggerFactory, cancellationToken);
             var streamApi = new BoardApiClient(streamHttp, new Uri(credentials.Server), identity.MachineKey);
 
+            var akDirectory = options.AkDirectory ?? AgentEnvironment.AkDirectoryOfThisProcess();
+            var sandbox = await AgentSandbox.CreateAsync(
+                SandboxSettings.ForDaemon(paths.Root, environment, options.SandboxHide, options.SandboxOpen, akDirectory),
+                optOut: !options.Sandbox, environment, cancellationToken);
+            LogSandbox(sandbox, loggerFactory.CreateLogger<AgentSandbox>());
+
             var crashPoints = CrashPoints.FromEnvironment(environment);
             var database = await DaemonDatabase.OpenAsync(paths.Database, crashPoints, cancellationToken);
             var context = new DaemonContext
@@ -58,7 +64,8 @@ public sealed partial class RunningDaemon
                 MachineKey = identity.MachineKey,
                 Environment = environment,
                 Runtimes = runtimes,
-                AkDirectory = options.AkDirectory ?? AgentEnvironment.AkDirectoryOfThisProcess(),
+                AkDirectory = akDirectory,
+                Sandbox = sandbox,
             };
 
             var workspaceOptions = new WorkspaceOptions(paths.Root);
@@ -67,10 +74,6 @@ public sealed partial class RunningDaemon
             var mirrors = new MirrorStore(git, layout, workspaceOptions, timeProvider, loggerFactory.CreateLogger<MirrorStore>());
             var workspaces = new GitSessionWorkspaces(new WorkspaceManager(git, mirrors, layout, workspaceOptions, loggerFactory.CreateLogger<WorkspaceManager>()));
 
-            var sandbox = await AgentSandbox.CreateAsync(
-                SandboxSettings.ForDaemon(paths.Root, environment, options.SandboxHide, options.SandboxOpen, context.AkDirectory),
-                optOut: !options.Sandbox, environment, cancellationToken);
-            LogSandbox(sandbox, loggerFactory.CreateLogger<AgentSandbox>());
             var launchers = new Dictionary<string, IAgentLauncher>(StringComparer.Ordinal)
             {
                 [RuntimeNames.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>(), sandbox),

@@ -447,6 +447,8 @@ internal static class FakeClaude
         {
             ["at"] = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds(),
             ["pid"] = Environment.ProcessId,
+            // In the agent sandbox the pid above is the one inside its PID namespace; with the namespace the test finds the process.
+            ["pid_ns"] = new FileInfo("/proc/self/ns/pid").LinkTarget,
             ["provider_session_id"] = sessionId,
             ["resume"] = resume,
             ["concurrent"] = concurrent,

@@ -75,7 +75,8 @@ public sealed class Dispatcher(
             context.Options.MaxConcurrentPerRuntime,
             context.Options.MaxConcurrent,
             id => backoffs.GetValueOrDefault(id),
-            id => held.Contains(id) || _inFlight.ContainsKey(id) || pendingReports.Contains(id));
+            id => held.Contains(id) || _inFlight.ContainsKey(id) || pendingReports.Contains(id),
+            context.AgentsRefused);
 
         foreach (var task in tasks)
         {

@@ -27,6 +27,7 @@ public readonly record struct Eligibility(EligibilityVerdict Verdict, string? Re
 }
 
 /// <summary>What the dispatch decision needs to know about this machine right now.</summary>
+/// <param name="AgentsRefused">Why no agent may start here at all (no sandbox), or null.</param>
 public sealed record DispatchFacts(
     string MachineId,
     string MachineName,
@@ -40,7 +41,8 @@ public sealed record DispatchFacts(
     int MaxPerRuntime,
     int MaxTotal,
     Func<string, TaskBackoff?> Backoff,
-    Func<string, bool> HeldHere);
+    Func<string, bool> HeldHere,
+    string? AgentsRefused = null);
 
 /// <summary>
 /// The dispatch rules as one pure function: a todo task goes to this machine when it is unblocked,
@@ -105,6 +107,11 @@ public static class DispatchRules
         if (!facts.RuntimeSupported(runtime))
         {
             return Eligibility.Skip($"runtime {runtime} is not supported by the daemon on machine {facts.MachineName}");
+        }
+
+        if (facts.AgentsRefused is { } refused)
+        {
+            return Eligibility.Skip($"machine {facts.MachineName} runs no agents: {refused}");
         }
 
         if (facts.ActivePause(runtime) is { } pause)

@@ -113,6 +113,12 @@ public sealed class Heartbeat(
                 continue;
             }
 
+            if (context.AgentsRefused is { } refused)
+            {
+                list.Add(new RuntimeStatusDto(name, "unhealthy", refused));
+                continue;
+            }
+
             if (gate.ActivePause(name) is { } pause)
             {
                 list.Add(new RuntimeStatusDto(name, "limited", "rate limited: " + pause.Reason,

@@ -48,9 +48,10 @@ public sealed class SessionContinuer(
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(claim);
-        if (!admission.Leases.MayRun && session.State is not SessionState.Completing)
+        if ((!admission.Leases.MayRun || context.AgentsRefused is not null) && session.State is not SessionState.Completing)
         {
             // Self-fenced (or not yet confirmed): no agent starts until the server confirms this machine's leases.
+            // Or no sandbox can be made here: the session waits, as it is, for a daemon that can run it safely.
             return ContinueOutcome.Later;
         }
 

@@ -45,6 +45,7 @@ public sealed class DispatchRulesTests
         { "scheduled", t => t with { ScheduledAt = Now.AddHours(1) }, null, "scheduled for 2026-03-01T09:00:00Z" },
         { "missing runtime", null, f => f with { RuntimeInstalled = _ => false }, "runtime claude is not installed on machine box" },
         { "unsupported runtime", null, f => f with { RuntimeSupported = _ => false }, "not supported by the daemon" },
+        { "no sandbox", null, f => f with { AgentsRefused = "agents need a sandbox (refused)" }, "machine box runs no agents: agents need a sandbox (refused)" },
         {
             "paused", null,
             f => f with { ActivePause = r => new StoredPause(r, new RuntimePause(Now.AddMinutes(30), PauseSource.ProviderReset, Now), "limit") },

@@ -31,7 +31,7 @@ public sealed class DatabaseOutageTests
         var reviewed = await env.WaitForStatusAsync(task.Id, "in_review", TimeSpan.FromSeconds(60));
         Assert.DoesNotContain(reviewed.Activity!, a => a.Action == "lease_expired");
         var runs = env.InvocationsFor(task.Id);
-        Assert.Equal(run.Pid, Assert.Single(runs).Pid);
+        Assert.Equal(run, Assert.Single(runs));
         Assert.DoesNotContain("stopping every agent", daemon.Output, StringComparison.Ordinal);
         Assert.False(daemon.HasExited, daemon.Output);
     }

@@ -6,9 +6,11 @@ using AgentKanban.Contracts;
 namespace AgentKanban.Daemon.Tests.Infrastructure;
 
 /// <summary>One invocation of the fake <c>claude</c>, as it logged itself.</summary>
+/// <param name="NamespacePid">Its pid as it saw it: inside the agent sandbox, the one in its own PID namespace.</param>
+/// <param name="PidNamespace">Its PID namespace (<c>pid:[inode]</c>).</param>
 public sealed record FakeInvocation(
     long At,
-    int Pid,
+    int NamespacePid,
     string? ProviderSessionId,
     bool Resume,
     bool Concurrent,
@@ -20,7 +22,12 @@ public sealed record FakeInvocation(
     string? AkServer,
     bool HasAkToken,
     string? Path,
-    string? Cwd);
+    string? Cwd,
+    string? PidNamespace)
+{
+    /// <summary>Its pid on this machine while it runs (0 once no such process exists).</summary>
+    public int Pid => TestProcesses.HostPid(PidNamespace, NamespacePid);
+}
 
 /// <summary>
 /// Everything a daemon test needs: a real board server, a worker agent on the <c>claude</c> runtime played by the fake
@@ -194,7 +201,8 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
                 S("ak_server"),
                 r.GetProperty("has_ak_token").GetBoolean(),
                 S("path"),
-                S("cwd")));
+                S("cwd"),
+                S("pid_ns")));
         }
 
         return list;

@@ -47,6 +47,48 @@ internal static partial class TestProcesses
 
     public static int Signal(int pid, int signal) => Kill(pid, signal);
 
+    /// <summary>
+    /// The pid on this machine of the process that is <paramref name="namespacePid"/> in PID namespace
+    /// <paramref name="pidNamespace"/> (<c>pid:[inode]</c>, as <c>/proc/PID/ns/pid</c> names it): the same number when that
+    /// is this test's own namespace, else found through the <c>NSpid</c> line of each process's status. 0 when none.
+    /// </summary>
+    public static int HostPid(string? pidNamespace, int namespacePid)
+    {
+        if (pidNamespace is null || pidNamespace == new FileInfo("/proc/self/ns/pid").LinkTarget)
+        {
+            return namespacePid;
+        }
+
+        var inner = namespacePid.ToString(CultureInfo.InvariantCulture);
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (new FileInfo(Path.Combine(directory, "ns", "pid")).LinkTarget != pidNamespace)
+                {
+                    continue;
+                }
+
+                var line = File.ReadLines(Path.Combine(directory, "status")).FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+                if (line?.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[^1] == inner)
+                {
+                    return pid;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone already.
+            }
+        }
+
+        return 0;
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }

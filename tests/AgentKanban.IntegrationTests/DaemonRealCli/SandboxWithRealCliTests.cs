@@ -104,6 +104,63 @@ public sealed class SandboxWithRealCliTests
         Assert.NotNull(await env.Server.GetTaskAsync(task.Id));
     }
 
+    [Fact]
+    public async Task Where_no_sandbox_can_be_made_the_daemon_says_so_and_runs_no_agent_until_the_operator_opts_out()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var env = await RealDaemonEnvironment.CreateAsync(ct);
+        var script = new ScriptedAgent(Step("Claiming.", "ak task claim"), Step(null, "ak task review"), FakeReply.Text("In review."));
+        var task = await env.CreateTaskAsync("needs a sandbox", script);
+        // `unshare` that fails the way it does where the kernel refuses user namespaces.
+        var refusing = Path.Combine(env.Root, "unshare");
+        File.WriteAllText(refusing, "#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n");
+        File.SetUnixFileMode(refusing, (UnixFileMode)0b111_101_101);
+        var overrides = new Dictionary<string, string?> { ["AK_SANDBOX_UNSHARE"] = refusing };
+
+        var daemon = env.StartDaemon(overrides);
+        var waiting = await env.WaitAsync(async () =>
+        {
+            var t = await env.Server.GetTaskAsync(task.Id);
+            return t.Why?.Contains("runs no agents: agents need a sandbox", StringComparison.Ordinal) == true ? t : null;
+        }, "the task's why to say that no sandbox can be made");
+        Assert.Equal("todo", waiting.Status);
+        Assert.Contains("Operation not permitted", waiting.Why, StringComparison.Ordinal);
+        Assert.Contains("Agent sandbox unavailable: user, mount and PID namespaces could not be set up: unshare: unshare failed: Operation not permitted",
+            daemon.Output, StringComparison.Ordinal);
+        var status = await AkAsync(env, "daemon", "status", "--state", env.StateDir);
+        Assert.Contains("unavailable: user, mount and PID namespaces could not be set up", status, StringComparison.Ordinal);
+        Assert.Contains("--no-sandbox", status, StringComparison.Ordinal);
+        Assert.Empty(script.Calls());
+
+        daemon.Terminate();
+        await daemon.WaitForExitAsync(ct);
+        env.StartDaemon(overrides, "--no-sandbox");
+        await env.WaitForStatusAsync(task.Id, "in_review");
+    }
+
+    private static async Task<string> AkAsync(RealDaemonEnvironment env, params string[] arguments)
+    {
+        using var process = new System.Diagnostics.Process();
+        process.StartInfo.FileName = RealDaemonEnvironment.AkExecutable;
+        foreach (var argument in arguments)
+        {
+            process.StartInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in env.DaemonEnvironment())
+        {
+            process.StartInfo.Environment[name] = value;
+        }
+
+        process.StartInfo.RedirectStandardOutput = true;
+        process.StartInfo.RedirectStandardError = true;
+        process.Start();
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return await output + error;
+    }
+
     /// <summary>A token in the CLI config and a file in another session's worktree (both under the daemon's reach).</summary>
     private static (string OtherWorktree, string Config) PlantSecrets(RealDaemonEnvironment env)
     {
