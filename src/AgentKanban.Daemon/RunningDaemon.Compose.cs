@@ -1,11 +1,11 @@
 using System.Collections;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Daemon.Git;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Setup;
 using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Workspaces;

@@ -1,3 +1,4 @@
+using AgentKanban.Client;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
@@ -131,7 +132,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
             {
                 // Stopping.
             }
-            catch (Exception e) when (e is ServerClient.ServerApiException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is ServerApiException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
             {
                 DaemonLog.LoopFailed(_logger, e);
             }
@@ -193,7 +194,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
         {
             // Stopping.
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or ServerClient.ServerApiException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or ServerApiException)
         {
             DaemonLog.LoopFailed(_logger, e);
         }

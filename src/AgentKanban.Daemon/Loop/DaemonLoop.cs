@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using AgentKanban.Client;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Infrastructure;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

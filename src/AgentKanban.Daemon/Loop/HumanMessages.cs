@@ -1,5 +1,5 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,9 +1,9 @@
+using AgentKanban.Client;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

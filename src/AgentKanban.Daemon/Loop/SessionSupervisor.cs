@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,8 +1,8 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Daemon.Outbox;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
-using AgentKanban.Daemon.ServerClient;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Daemon.Loop;

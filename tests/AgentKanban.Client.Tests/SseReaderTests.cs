@@ -1,6 +1,6 @@
-using AgentKanban.Cli.Api;
+using AgentKanban.Client.Sse;
 
-namespace AgentKanban.Cli.Tests.Api;
+namespace AgentKanban.Client.Tests;
 
 public sealed class SseReaderTests
 {
