@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentKanban.Cli.Parsing;
+using AgentKanban.Client;
 
 namespace AgentKanban.Cli;
 
@@ -55,6 +56,11 @@ public static class CliApp
         }
         catch (CliFailureException e)
         {
+            return ReportFailure(context, e.Message, e);
+        }
+        catch (ServerApiException e)
+        {
+            // The server's own message, or which server could not be reached.
             return ReportFailure(context, e.Message, e);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

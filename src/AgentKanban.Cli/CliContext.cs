@@ -1,5 +1,6 @@
 using AgentKanban.Cli.Api;
 using AgentKanban.Cli.Config;
+using AgentKanban.Client;
 
 namespace AgentKanban.Cli;
 
@@ -9,7 +10,7 @@ namespace AgentKanban.Cli;
 /// </summary>
 public sealed class CliContext : IDisposable
 {
-    private AkApiClient? _client;
+    private BoardApiClient? _client;
 
     public CliContext(
         TextWriter stdout,
@@ -50,7 +51,7 @@ public sealed class CliContext : IDisposable
     }
 
     /// <summary>The API client; fails with a clear message when no server is configured.</summary>
-    public AkApiClient Client
+    public BoardApiClient Client
     {
         get
         {
@@ -71,8 +72,7 @@ public sealed class CliContext : IDisposable
                 throw new CliFailureException($"server address '{settings.Server}' (from {settings.ServerSource}) is not an http(s) URL");
             }
 
-            var auth = RequestAuthenticator.For(settings, settings.Server, Time);
-            _client = new AkApiClient(settings.Server, auth, HttpHandler);
+            _client = CliApiClient.Create(settings, Time, HttpHandler);
             return _client;
         }
     }

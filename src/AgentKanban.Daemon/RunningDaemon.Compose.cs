@@ -1,4 +1,5 @@
 using System.Collections;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Dispatch;
@@ -8,7 +9,6 @@ using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Sandbox;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Setup;
 using AgentKanban.Daemon.Store;

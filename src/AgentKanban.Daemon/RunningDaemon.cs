@@ -1,4 +1,5 @@
 using AgentKanban.Daemon.Dispatch;
+using AgentKanban.Client;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
@@ -133,7 +134,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
             {
                 // Stopping.
             }
-            catch (Exception e) when (e is ServerClient.ServerApiException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is ServerApiException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
             {
                 DaemonLog.LoopFailed(_logger, e);
             }
@@ -195,7 +196,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
         {
             // Stopping.
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or ServerClient.ServerApiException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or ServerApiException)
         {
             DaemonLog.LoopFailed(_logger, e);
         }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentKanban.Cli.Api;
+using AgentKanban.Client;
 using AgentKanban.Cli.Apply;
 using AgentKanban.Cli.Config;
 using AgentKanban.Cli.Output;
@@ -66,7 +66,7 @@ public sealed record ApplyFile(string File, OutputFormat Output) : ICliRun
             {
                 result = await ApplyAsync(client, step, cancellationToken);
             }
-            catch (ApiException e)
+            catch (ServerApiException e) when (e.IsErrorAnswer)
             {
                 throw new CliFailureException($"{step.Where}: {e.Message}", e);
             }
@@ -90,7 +90,7 @@ public sealed record ApplyFile(string File, OutputFormat Output) : ICliRun
         return 0;
     }
 
-    private static async Task<AppliedResource> ApplyAsync(AkApiClient client, ApplyStep step, CancellationToken ct)
+    private static async Task<AppliedResource> ApplyAsync(BoardApiClient client, ApplyStep step, CancellationToken ct)
     {
         switch (step)
         {
@@ -167,7 +167,7 @@ public sealed record ApplyFile(string File, OutputFormat Output) : ICliRun
         }
     }
 
-    private static async Task<AppliedResource> ApplyBoardAsync(AkApiClient client, BoardStep step, CancellationToken ct)
+    private static async Task<AppliedResource> ApplyBoardAsync(BoardApiClient client, BoardStep step, CancellationToken ct)
     {
         Contracts.BoardDto board;
         string action;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentKanban.Cli.Api;
+using AgentKanban.Client;
 using AgentKanban.Cli.Config;
 using AgentKanban.Cli.Output;
 using AgentKanban.Cli.Parsing;
@@ -90,7 +90,7 @@ public sealed record DeleteResources(DeleteKind Kind, IReadOnlyList<string> Ids,
         return 0;
     }
 
-    private async Task DeleteOneAsync(AkApiClient client, string id, CancellationToken ct)
+    private async Task DeleteOneAsync(BoardApiClient client, string id, CancellationToken ct)
     {
         switch (Kind)
         {

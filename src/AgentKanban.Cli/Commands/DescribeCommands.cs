@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentKanban.Cli.Api;
+using AgentKanban.Client;
 using AgentKanban.Cli.Output;
 using AgentKanban.Cli.Parsing;
 using AgentKanban.Cli.Resources;
@@ -82,7 +82,7 @@ public sealed record DescribeTask(string Id, OutputFormat Output) : ICliRun
         {
             return await lookup();
         }
-        catch (ApiException)
+        catch (ServerApiException e) when (e.IsErrorAnswer)
         {
             return null;
         }

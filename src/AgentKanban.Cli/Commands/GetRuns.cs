@@ -1,4 +1,4 @@
-using AgentKanban.Cli.Api;
+using AgentKanban.Client;
 using AgentKanban.Cli.Output;
 using AgentKanban.Cli.Resources;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using AgentKanban.Cli.Api;
+using AgentKanban.Client;
+using AgentKanban.Client.Sse;
 using AgentKanban.Cli.Output;
 using AgentKanban.Cli.Parsing;
 using AgentKanban.Contracts;
@@ -120,7 +121,7 @@ public sealed record WaitForTask(string? Id, string Until, TimeSpan? Timeout, Ou
                     }
                 }
             }
-            catch (Exception e) when (e is ServerUnreachableException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is ServerApiException { IsNoAnswer: true } or HttpRequestException or IOException && !ct.IsCancellationRequested)
             {
                 // The stream dropped (server restart, network): wait a moment and resume from the last event.
             }

@@ -1,5 +1,5 @@
 using System.Net;
-using AgentKanban.Cli.Api;
+using AgentKanban.Client;
 
 namespace AgentKanban.Cli.Resources;
 
@@ -9,27 +9,27 @@ namespace AgentKanban.Cli.Resources;
 /// </summary>
 public static class Resolve
 {
-    public static async Task<string> BoardIdAsync(AkApiClient client, string idOrName, CancellationToken ct)
+    public static async Task<string> BoardIdAsync(BoardApiClient client, string idOrName, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         try
         {
             return (await client.GetBoardAsync(idOrName, ct)).Id;
         }
-        catch (ApiException e) when (e.Status == HttpStatusCode.NotFound)
+        catch (ServerApiException e) when (e.Status == HttpStatusCode.NotFound)
         {
             throw new CliFailureException($"no board '{idOrName}' (see `ak get boards`)", e);
         }
     }
 
-    public static async Task<string> AgentIdAsync(AkApiClient client, string idOrUsername, CancellationToken ct)
+    public static async Task<string> AgentIdAsync(BoardApiClient client, string idOrUsername, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         try
         {
             return (await client.GetAgentAsync(idOrUsername, ct)).Id;
         }
-        catch (ApiException e) when (e.Status == HttpStatusCode.NotFound)
+        catch (ServerApiException e) when (e.Status == HttpStatusCode.NotFound)
         {
             throw new CliFailureException($"no agent '{idOrUsername}' (see `ak get agents`)", e);
         }
@@ -55,7 +55,7 @@ public static class Resolve
         return Path.GetFullPath(value);
     }
 
-    public static async Task<string> RepositoryIdAsync(AkApiClient client, string value, CancellationToken ct)
+    public static async Task<string> RepositoryIdAsync(BoardApiClient client, string value, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         if (LooksLikeLocation(value))
@@ -83,14 +83,14 @@ public static class Resolve
         {
             return (await client.GetRepositoryAsync(value, ct)).Id;
         }
-        catch (ApiException e) when (e.Status == HttpStatusCode.NotFound)
+        catch (ServerApiException e) when (e.Status == HttpStatusCode.NotFound)
         {
             throw new CliFailureException($"no repository '{value}' (see `ak get repos`)", e);
         }
     }
 
     /// <summary>Agent id → username for tables; an empty map when the list cannot be read.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> AgentNamesAsync(AkApiClient client, CancellationToken ct)
+    public static async Task<IReadOnlyDictionary<string, string>> AgentNamesAsync(BoardApiClient client, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         try
@@ -98,7 +98,7 @@ public static class Resolve
             var agents = await client.ListAgentsAsync(null, null, null, ct);
             return agents.GroupBy(a => a.Id).ToDictionary(g => g.Key, g => g.First().Username);
         }
-        catch (ApiException)
+        catch (ServerApiException e) when (e.IsErrorAnswer)
         {
             return new Dictionary<string, string>();
         }

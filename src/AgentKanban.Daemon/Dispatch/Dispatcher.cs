@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;

@@ -1,8 +1,8 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
-using AgentKanban.Daemon.ServerClient;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Daemon.Dispatch;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using AgentKanban.Client;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;

@@ -1,9 +1,9 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Daemon.Loop;

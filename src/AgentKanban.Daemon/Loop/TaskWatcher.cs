@@ -1,7 +1,7 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Core.Tasks;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Sessions;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;

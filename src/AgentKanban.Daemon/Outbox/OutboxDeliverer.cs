@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
+using AgentKanban.Client;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Infrastructure;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-using AgentKanban.Daemon.ServerClient;
+using AgentKanban.Client;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,6 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Daemon.Loop;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,3 +1,4 @@
+using AgentKanban.Client;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Core.Tasks;
@@ -5,7 +6,6 @@ using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

@@ -1,3 +1,4 @@
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Policies;
@@ -7,7 +8,6 @@ using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Workspaces;
 using Microsoft.Extensions.Logging;

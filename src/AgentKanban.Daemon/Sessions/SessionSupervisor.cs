@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Dispatch;
@@ -6,7 +7,6 @@ using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 

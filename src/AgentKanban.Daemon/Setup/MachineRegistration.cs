@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Daemon.Infrastructure;
-using AgentKanban.Daemon.ServerClient;
 
 namespace AgentKanban.Daemon.Setup;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
+using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Outbox;
-using AgentKanban.Daemon.ServerClient;
 using AgentKanban.Daemon.Store;
 using AgentKanban.Daemon.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;

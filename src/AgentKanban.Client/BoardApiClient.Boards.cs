@@ -1,11 +1,9 @@
 using AgentKanban.Contracts;
 
-namespace AgentKanban.Cli.Api;
+namespace AgentKanban.Client;
 
-public sealed partial class AkApiClient
+public sealed partial class BoardApiClient
 {
-    private static ContractsJsonContext Json => ContractsJsonContext.Default;
-
     public Task<List<BoardDto>> ListBoardsAsync(string? name, CancellationToken ct) =>
         GetAsync(WithQuery("api/boards", ("name", name)), Json.ListBoardDto, ct);
 
@@ -20,13 +18,13 @@ public sealed partial class AkApiClient
         PatchAsync($"api/boards/{Segment(idOrName)}", request, Json.UpdateBoardRequest, Json.BoardDto, ct);
 
     public Task DeleteBoardAsync(string idOrName, CancellationToken ct) =>
-        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/boards/{Segment(idOrName)}", ct);
+        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/boards/{Segment(idOrName)}", null, ct);
 
     public Task<BoardDto> AddLabelAsync(string board, CreateLabelRequest request, CancellationToken ct) =>
         PostAsync($"api/boards/{Segment(board)}/labels", request, Json.CreateLabelRequest, Json.BoardDto, ct);
 
     public Task DeleteLabelAsync(string board, string name, CancellationToken ct) =>
-        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/boards/{Segment(board)}/labels/{Segment(name)}", ct);
+        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/boards/{Segment(board)}/labels/{Segment(name)}", null, ct);
 
     public Task<List<RepositoryDto>> ListRepositoriesAsync(string? name, string? url, CancellationToken ct) =>
         GetAsync(WithQuery("api/repositories", ("name", name), ("url", url)), Json.ListRepositoryDto, ct);
@@ -38,5 +36,5 @@ public sealed partial class AkApiClient
         PostAsync("api/repositories", request, Json.CreateRepositoryRequest, Json.RepositoryDto, ct);
 
     public Task DeleteRepositoryAsync(string id, CancellationToken ct) =>
-        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/repositories/{Segment(id)}", ct);
+        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/repositories/{Segment(id)}", null, ct);
 }

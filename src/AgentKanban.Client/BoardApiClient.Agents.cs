@@ -1,11 +1,14 @@
 using AgentKanban.Contracts;
 
-namespace AgentKanban.Cli.Api;
+namespace AgentKanban.Client;
 
-public sealed partial class AkApiClient
+public sealed partial class BoardApiClient
 {
     public Task<List<AgentDto>> ListAgentsAsync(string? runtime, string? kind, string? username, CancellationToken ct) =>
         GetAsync(WithQuery("api/agents", ("runtime", runtime), ("kind", kind), ("username", username)), Json.ListAgentDto, ct);
+
+    /// <summary>Every agent.</summary>
+    public Task<List<AgentDto>> ListAgentsAsync(CancellationToken ct) => ListAgentsAsync(null, null, null, ct);
 
     /// <summary>By id or by username (the server accepts either).</summary>
     public Task<AgentDto> GetAgentAsync(string idOrUsername, CancellationToken ct) =>
@@ -18,26 +21,7 @@ public sealed partial class AkApiClient
         PatchAsync($"api/agents/{Segment(idOrUsername)}", request, Json.UpdateAgentRequest, Json.AgentDto, ct);
 
     public Task DeleteAgentAsync(string idOrUsername, CancellationToken ct) =>
-        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/agents/{Segment(idOrUsername)}", ct);
-
-    public Task<List<MachineDto>> ListMachinesAsync(CancellationToken ct) => GetAsync("api/machines", Json.ListMachineDto, ct);
-
-    public Task<MachineDto> GetMachineAsync(string id, CancellationToken ct) =>
-        GetAsync($"api/machines/{Segment(id)}", Json.MachineDto, ct);
-
-    public Task DeleteMachineAsync(string id, CancellationToken ct) =>
-        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/machines/{Segment(id)}", ct);
-
-    public Task<List<SessionDto>> ListSessionsAsync(SessionFilter filter, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        var path = WithQuery("api/sessions", ("task_id", filter.TaskId), ("agent_id", filter.AgentId),
-            ("machine_id", filter.MachineId), ("status", filter.Status));
-        return GetAsync(path, Json.ListSessionDto, ct);
-    }
-
-    public Task<SessionDto> GetSessionAsync(string id, CancellationToken ct) =>
-        GetAsync($"api/sessions/{Segment(id)}", Json.SessionDto, ct);
+        SendWithoutAnswerAsync(HttpMethod.Delete, $"api/agents/{Segment(idOrUsername)}", null, ct);
 
     public Task<List<UserDto>> ListUsersAsync(CancellationToken ct) => GetAsync("api/users", Json.ListUserDto, ct);
 
@@ -48,6 +32,3 @@ public sealed partial class AkApiClient
 
     public Task<WhoAmIDto> WhoAmIAsync(CancellationToken ct) => GetAsync("api/whoami", Json.WhoAmIDto, ct);
 }
-
-/// <summary>Filters of <c>GET /api/sessions</c>.</summary>
-public sealed record SessionFilter(string? TaskId = null, string? AgentId = null, string? MachineId = null, string? Status = null);

@@ -1,9 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace AgentKanban.Cli.Api;
+namespace AgentKanban.Client.Sse;
 
-/// <summary>Reads Server-Sent Events frames from a text stream (comments and <c>retry:</c> are skipped).</summary>
+/// <summary>
+/// Reads Server-Sent Events frames from a text stream: <c>id:</c>, <c>event:</c>, multi-line <c>data:</c>; comments
+/// (keep-alives), <c>retry:</c> and unknown fields are skipped; a frame without data is not dispatched, and a frame cut
+/// off by the end of the stream is dropped. Lines may end in LF, CRLF or CR.
+/// </summary>
 public static class SseReader
 {
     public static async IAsyncEnumerable<SseFrame> ReadAsync(TextReader reader, [EnumeratorCancellation] CancellationToken ct)
@@ -30,7 +34,7 @@ public static class SseReader
 
             if (line[0] == ':')
             {
-                continue; // keep-alive comment
+                continue; // comment: a keep-alive
             }
 
             var colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -43,7 +47,7 @@ public static class SseReader
 
             switch (field)
             {
-                case "id":
+                case "id" when !value.Contains('\0', StringComparison.Ordinal):
                     id = value;
                     break;
                 case "event":
@@ -59,7 +63,7 @@ public static class SseReader
                     hasData = true;
                     break;
                 default:
-                    break; // retry: and unknown fields
+                    break; // retry:, unknown fields, an id with a NUL (ignored, as the spec says)
             }
         }
     }

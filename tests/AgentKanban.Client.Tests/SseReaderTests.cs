@@ -1,6 +1,6 @@
-using AgentKanban.Cli.Api;
+using AgentKanban.Client.Sse;
 
-namespace AgentKanban.Cli.Tests.Api;
+namespace AgentKanban.Client.Tests;
 
 public sealed class SseReaderTests
 {
@@ -36,5 +36,29 @@ public sealed class SseReaderTests
         var frames = await ReadAsync("id: 3\ndata: a\n\ndata: b\n\n");
 
         Assert.Equal(["3", "3"], frames.Select(f => f.Id));
+    }
+
+    [Fact]
+    public async Task Crlf_and_cr_line_endings_and_fields_without_a_value_are_read()
+    {
+        var frames = await ReadAsync("id: 1\r\nevent: a\r\ndata\r\ndata: x\r\n\rid: 2\rdata: y\r\r");
+
+        Assert.Equal([new SseFrame("1", "a", "\nx"), new SseFrame("2", null, "y")], frames);
+    }
+
+    [Fact]
+    public async Task A_frame_without_data_is_not_dispatched_but_its_id_counts()
+    {
+        var frames = await ReadAsync("id: 4\nevent: ping\n\ndata: z\n\n");
+
+        Assert.Equal([new SseFrame("4", null, "z")], frames);
+    }
+
+    [Fact]
+    public async Task An_id_with_a_nul_is_ignored()
+    {
+        var frames = await ReadAsync("id: 1\ndata: a\n\nid: 2\u0000x\ndata: b\n\n");
+
+        Assert.Equal(["1", "1"], frames.Select(f => f.Id));
     }
 }
