@@ -17,6 +17,11 @@ if (DaemonIdleHarness.Handles(args))
     return await DaemonIdleHarness.RunAsync(args);
 }
 
+if (DaemonRestartHarness.Handles(args))
+{
+    return await DaemonRestartHarness.RunAsync(args);
+}
+
 if (DaemonHarness.Handles(args))
 {
     return await DaemonHarness.RunAsync(args);

@@ -17,8 +17,19 @@ internal static class DaemonLauncher
                 .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         }
 
-        return DaemonHost.RunAsync(new DaemonOptions { StateDir = stateDir, Environment = environment, LogToConsole = !detached }, cancellationToken);
+        var options = new DaemonOptions { StateDir = stateDir, Environment = environment, LogToConsole = !detached };
+
+        // Benchmarks only (bench/AgentKanban.Benchmarks, daemon restart with raised caps): both concurrency caps at N.
+        if (context.Env.TryGetValue(BenchCapsVariable, out var caps) && int.TryParse(caps, System.Globalization.CultureInfo.InvariantCulture, out var cap) && cap > 0)
+        {
+            options = options with { MaxConcurrent = cap, MaxConcurrentPerRuntime = cap };
+        }
+
+        return DaemonHost.RunAsync(options, cancellationToken);
     }
+
+    /// <summary>Undocumented benchmark knob for <c>ak daemon run</c>: sets both concurrency caps (defaults 6 and 3 per runtime).</summary>
+    public const string BenchCapsVariable = "AK_BENCH_MAX_CONCURRENT";
 
     /// <summary>
     /// Starts a daemon beside the server of <c>ak up</c>. Signals stay with the CLI (it stops the daemon through
