@@ -1,4 +1,5 @@
 using AgentKanban.Benchmarks.Daemon;
+using AgentKanban.Benchmarks.Parsing;
 using AgentKanban.Benchmarks.Server;
 using AgentKanban.Benchmarks.Sse;
 using AgentKanban.Benchmarks.Web;
@@ -10,6 +11,11 @@ using BenchmarkDotNet.Running;
 if (TransitionsHarness.Handles(args))
 {
     return await TransitionsHarness.RunAsync(args);
+}
+
+if (ParsePipeHarness.Handles(args))
+{
+    return await ParsePipeHarness.RunAsync(args);
 }
 
 if (DaemonIdleHarness.Handles(args))
