@@ -15,7 +15,7 @@ namespace AgentKanban.Benchmarks.Daemon;
 /// Daemon restart, every part its own process: a real board server (<c>ak server</c>), a real <c>ak daemon run</c> that
 /// is killed with SIGKILL, and a new <c>ak daemon run</c> on the same state directory. A benchmark, not a test:
 /// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon restart --ak OUT/ak [--sessions 30]
-/// [--history 970] [--rounds 2] [--caps default|raised|both] [--raised-cap 1000] [--timeout 180]</c>.
+/// [--history 970] [--rounds 2] [--caps default|raised|both] [--raised-cap 1000] [--timeout 400]</c>.
 /// <para>Each round, on a fresh server and state directory:</para>
 /// <list type="number">
 /// <item>setup (not timed): N tasks are assigned to a worker; a first daemon (caps raised to N for this phase only, so
@@ -73,7 +73,7 @@ public static class DaemonRestartHarness
         var rounds = 2;
         var caps = "both";
         var raisedCap = 1000;
-        var timeout = TimeSpan.FromSeconds(180);
+        var timeout = TimeSpan.FromSeconds(400);
         string? akOverride = null;
         for (var i = 2; i < args.Length - 1; i++)
         {
