@@ -28,8 +28,9 @@ namespace AgentKanban.Benchmarks.Daemon;
 /// </list>
 /// Measured from the moment before the new process is spawned: its ready file written; the first and the last (N-th)
 /// resumed agent started (time stamps the agent itself writes); all N tasks in review as the server's API reports them
-/// (polled every 100 ms); and the most agents seen running at once (from the agents' start/end stamps) to show the
-/// caps held. Loopback only; every phase has a deadline; all processes are killed at the end of each round.
+/// (polled every 100 ms); the time the cap's slots were all filled, and for each later resume how long after the
+/// latest agent end (a slot freed) it started; and the most agents seen running at once (from the agents' start/end
+/// stamps) to show the caps held. Loopback only; every phase has a deadline; all processes are killed at the end of each round.
 /// </summary>
 public static class DaemonRestartHarness
 {
@@ -123,6 +124,7 @@ public static class DaemonRestartHarness
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{label}] median of {list.Count}: ready {Median(list, r => r.ReadyMs):F0} ms, first resumed {Median(list, r => r.FirstResumeMs):F0} ms, "
+                + $"{list[0].Slots} slots filled {Median(list, r => r.SlotsFilledMs):F0} ms, slot freed -> next resume {Median(list, r => r.SlotGapMs ?? double.NaN):F0} ms, "
                 + $"all {sessions} resumed {Median(list, r => r.AllResumedMs):F0} ms, all {sessions} in review (server API) {Median(list, r => r.AllInReviewMs):F0} ms; "
                 + $"each round (all in review): {string.Join(", ", list.Select(r => r.AllInReviewMs.ToString("F0", CultureInfo.InvariantCulture)))}"));
         }
@@ -138,11 +140,13 @@ public static class DaemonRestartHarness
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private sealed record RoundResult(double ReadyMs, double FirstResumeMs, double AllResumedMs, double AllInReviewMs, int MostAtOnce, int Failures)
+    private sealed record RoundResult(
+        double ReadyMs, double FirstResumeMs, double SlotsFilledMs, int Slots, double? SlotGapMs, double AllResumedMs, double AllInReviewMs, int MostAtOnce, int Failures)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"from spawn: ready file {ReadyMs:F0} ms, first agent resumed {FirstResumeMs:F0} ms, all resumed {AllResumedMs:F0} ms, "
-            + $"all in review (server API) {AllInReviewMs:F0} ms; most agents at once {MostAtOnce}; failed ak calls {Failures}");
+            $"from spawn: ready file {ReadyMs:F0} ms, first agent resumed {FirstResumeMs:F0} ms, {Slots} slots filled {SlotsFilledMs:F0} ms, all resumed {AllResumedMs:F0} ms, "
+            + $"all in review (server API) {AllInReviewMs:F0} ms; slot freed -> next resume: median {(SlotGapMs is { } gap ? gap.ToString("F0", CultureInfo.InvariantCulture) + " ms" : "-")}; "
+            + $"most agents at once {MostAtOnce}; failed ak calls {Failures}");
     }
 
     private static async Task<RoundResult> RoundAsync(string ak, int count, int history, int? cap, TimeSpan timeout)
@@ -272,7 +276,14 @@ public static class DaemonRestartHarness
             }
 
             var failures = stamps.Count(s => s.Kind.EndsWith("-failed", StringComparison.Ordinal));
-            return new RoundResult(ready.Value, starts[0], starts[count - 1], allInReview.Value, MostAtOnce(stamps), failures);
+
+            // Under a cap of C (3 per runtime by default; every agent here is claude) the first C resumes fill the slots;
+            // each later one waits for a slot: how long after the latest agent end before it did it start?
+            var slots = Math.Min(count, cap ?? new AgentKanban.Daemon.DaemonOptions().MaxConcurrentPerRuntime);
+            var ends = stamps.Where(s => s.Kind == "end").Select(s => (s.At - spawnedAt).TotalMilliseconds).Order().ToList();
+            var gaps = starts.Skip(slots).Select(start => start - ends.LastOrDefault(end => end <= start, double.NaN)).Where(g => !double.IsNaN(g)).Order().ToList();
+            return new RoundResult(ready.Value, starts[0], starts[slots - 1], slots, gaps.Count == 0 ? null : gaps[gaps.Count / 2],
+                starts[count - 1], allInReview.Value, MostAtOnce(stamps), failures);
         }
         finally
         {
