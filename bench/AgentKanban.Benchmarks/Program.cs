@@ -1,4 +1,5 @@
 using AgentKanban.Benchmarks.Daemon;
+using AgentKanban.Benchmarks.Parsing;
 using AgentKanban.Benchmarks.Server;
 using AgentKanban.Benchmarks.Sse;
 using AgentKanban.Benchmarks.Web;
@@ -12,9 +13,19 @@ if (TransitionsHarness.Handles(args))
     return await TransitionsHarness.RunAsync(args);
 }
 
+if (ParsePipeHarness.Handles(args))
+{
+    return await ParsePipeHarness.RunAsync(args);
+}
+
 if (DaemonIdleHarness.Handles(args))
 {
     return await DaemonIdleHarness.RunAsync(args);
+}
+
+if (DaemonRestartHarness.Handles(args))
+{
+    return await DaemonRestartHarness.RunAsync(args);
 }
 
 if (DaemonHarness.Handles(args))

@@ -13,15 +13,16 @@ using Microsoft.Data.Sqlite;
 namespace AgentKanban.Benchmarks.Daemon;
 
 /// <summary>
-/// End-to-end daemon latencies against a real server on loopback, with a tiny shell script as the agent runtime (so
+/// End-to-end daemon latencies against a real server on loopback (server and daemon both in this process; the
+/// daemon restart with real processes is <see cref="DaemonRestartHarness"/>), with the product's default caps unless
+/// <c>--caps N</c> raises both, with a tiny shell script as the agent runtime (so
 /// the numbers are the daemon's, not an agent CLI's start-up). A benchmark, not a test:
-/// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon [dispatch-push|dispatch-poll|resume|resume-lapsed|restart|all] [--count N]</c>.
+/// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon [dispatch-push|dispatch-poll|resume|resume-lapsed|all] [--count N]</c>.
 /// <list type="bullet">
 /// <item>dispatch: task created (assigned) → agent process started, p50/p95, by push (event stream) and by polling alone;</item>
 /// <item>resume: N sessions rate limited until one reset instant → each agent restarted, latency after the instant, p50/p99;</item>
 /// <item>resume-lapsed: as resume, but the daemon is down from the limit until after the server took every lease back
 /// (a 3 s lease): a fresh daemon takes each task again (new lease, new server session, claim restored) and resumes it;</item>
-/// <item>restart: a store with 1,000 sessions (history plus due rate-limited ones) → a fresh daemon resumed every due one (s).</item>
 /// </list>
 /// </summary>
 public static class DaemonHarness
@@ -34,6 +35,7 @@ public static class DaemonHarness
         var scenario = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : "all";
         int? count = null;
         var batch = 10;
+        int? caps = null;
         for (var i = 1; i < args.Length - 1; i++)
         {
             if (args[i] == "--count")
@@ -44,8 +46,16 @@ public static class DaemonHarness
             {
                 batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             }
+            else if (args[i] == "--caps")
+            {
+                caps = args[i + 1] == "default" ? null : int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            }
         }
 
+        Caps = caps;
+        Console.WriteLine(caps is null
+            ? "daemon in this process (in-process server), default caps: 3 agents per runtime, 6 in all"
+            : $"daemon in this process (in-process server), RAISED caps: {caps} per runtime and in all");
         if (scenario is "dispatch-push" or "all")
         {
             await DispatchAsync(push: true, count ?? 30);
@@ -58,8 +68,8 @@ public static class DaemonHarness
 
         if (scenario is "resume" or "all")
         {
-            // Rounds of `batch` sessions sharing one reset instant (the default cap is 3 per runtime; 10 at once is
-            // already more than a machine runs), and once all N at the same instant with the caps lifted (a stress case).
+            // Rounds of `batch` sessions sharing one reset instant, and once all N at the same instant. Under the default
+            // caps (3 per runtime) the 4th and later wait for a slot: their latency includes that wait.
             var total = count ?? 50;
             var samples = new List<double>();
             for (var done = 0; done < total; done += batch)
@@ -83,17 +93,27 @@ public static class DaemonHarness
             Report($"resume latency after the reset instant, daemon down past the lease ({total} sessions, {batch} per reset instant)", samples, 50, 99);
         }
 
-        if (scenario is "restart" or "all")
-        {
-            await RestartAsync(count ?? 100, 1000);
-        }
-
         return 0;
     }
 
+    /// <summary>Both concurrency caps, or null for the product's defaults (<see cref="DaemonOptions"/>: 3 per runtime, 6 in all).</summary>
+    private static int? Caps { get; set; }
+
+    /// <summary>
+    /// A started agent that ends at once with a result, so it frees its slot (under the default caps a sleeping agent
+    /// would hold one of the three for good). Such a run ends without review: the daemon gives the lease back.
+    /// </summary>
+    private const string QuickAgent = """
+            sid=""; prev=""
+            for a in "$@"; do [ "$prev" = "--session-id" ] || [ "$prev" = "--resume" ] && sid="$a"; prev="$a"; done
+            echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\"}"
+            echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"done\",\"session_id\":\"$sid\"}"
+            exit 0
+            """;
+
     private static async Task DispatchAsync(bool push, int count)
     {
-        await using var bench = await Bench.StartAsync("exec sleep 600");
+        await using var bench = await Bench.StartAsync(QuickAgent);
         var started = new ConcurrentDictionary<string, long>();
         var options = bench.Options(started) with { UseEventStream = push };
         await using var daemon = await DaemonHost.StartAsync(options, CancellationToken.None);
@@ -114,7 +134,7 @@ public static class DaemonHarness
 
     /// <summary>The agent: first run waits for LIMIT_AT, reports a rejected limit resetting at RESET_AT, exits; a resume sleeps.</summary>
     private const string LimitedAgent = """
-            case "$*" in *--resume*) exec sleep 600;; esac
+            case "$*" in *--resume*) exec /bin/sh -c "$BENCH_QUICK_AGENT" sh "$@";; esac
             sid=""; prev=""
             for a in "$@"; do [ "$prev" = "--session-id" ] && sid="$a"; prev="$a"; done
             echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\"}"
@@ -211,54 +231,6 @@ public static class DaemonHarness
 
         second.Abort();
         return latencies;
-    }
-
-    private static async Task RestartAsync(int due, int total)
-    {
-        await using var bench = await Bench.StartAsync("""
-            case "$*" in *--resume*) exec sleep 600;; esac
-            sid=""; prev=""
-            for a in "$@"; do [ "$prev" = "--session-id" ] && sid="$a"; prev="$a"; done
-            echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\"}"
-            echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$BENCH_RESET_AT,\"rateLimitType\":\"five_hour\"}}"
-            exit 1
-            """);
-        var resetAt = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 30 + (due / 4);
-        var env = new Dictionary<string, string> { ["BENCH_RESET_AT"] = resetAt.ToString(CultureInfo.InvariantCulture) };
-        var ignored = new ConcurrentDictionary<string, long>();
-        var tasks = new List<TaskDto>();
-        for (var i = 0; i < due; i++)
-        {
-            tasks.Add(await bench.CreateTaskAsync($"restart {i}"));
-        }
-
-        // First daemon: every task runs into the limit; then it stops, leaving the sessions rate limited.
-        var first = await DaemonHost.StartAsync(bench.Options(ignored, extraEnvironment: env), CancellationToken.None);
-        while ((await first.Sessions.ListInStateAsync(SessionState.RateLimited, CancellationToken.None)).Count < due)
-        {
-            await Task.Delay(200);
-        }
-
-        await first.DisposeAsync();
-        await AddHistoryAsync(bench.StateDir, total - due);
-        var wait = DateTimeOffset.FromUnixTimeSeconds(resetAt) - TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(1);
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait);
-        }
-
-        // Second daemon, after the reset: from its start to the last due session's agent started.
-        var resumed = new ConcurrentDictionary<string, long>();
-        var t0 = Stopwatch.GetTimestamp();
-        await using var second = await DaemonHost.StartAsync(bench.Options(resumed, onlyResumes: true, extraEnvironment: env), CancellationToken.None);
-        long last = t0;
-        foreach (var task in tasks)
-        {
-            last = Math.Max(last, await WaitForAsync(resumed, task.Id, TimeSpan.FromMinutes(5)));
-        }
-
-        Console.WriteLine($"restart with {total} sessions in the store ({due} due): all due sessions resumed in {Stopwatch.GetElapsedTime(t0, last).TotalSeconds:F2} s");
-        second.Abort();
     }
 
     /// <summary>Closed sessions from earlier work, written straight into the store (they only have to be there).</summary>
@@ -366,6 +338,7 @@ public static class DaemonHarness
                 ["PATH"] = Environment.GetEnvironmentVariable("PATH"),
                 ["HOME"] = _root,
                 ["XDG_CONFIG_HOME"] = _root,
+                ["BENCH_QUICK_AGENT"] = QuickAgent,
             };
             foreach (var (name, value) in extraEnvironment ?? [])
             {
@@ -381,8 +354,8 @@ public static class DaemonHarness
                 RuntimeExecutables = new Dictionary<string, string> { ["claude"] = Agent },
                 HandleSignals = false,
                 LogToConsole = false,
-                MaxConcurrentPerRuntime = 1000,
-                MaxConcurrent = 1000,
+                MaxConcurrentPerRuntime = Caps ?? new DaemonOptions().MaxConcurrentPerRuntime,
+                MaxConcurrent = Caps ?? new DaemonOptions().MaxConcurrent,
                 StallTimeout = TimeSpan.Zero,
                 OnAgentStarted = (_, taskId, _, resumed) =>
                 {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace AgentKanban.Benchmarks.Parsing;
 
 /// <summary>
-/// The generated Claude Code transcripts the parsing benchmarks read. Made once with
+/// The generated Claude Code transcripts the parsing benchmark (<see cref="ParsePipeHarness"/>) reads. Made once with
 /// <c>node shared/bench/gen-claude-transcript.mjs OUT 50 [1]</c> into a temp folder (override with
 /// <c>AK_BENCH_DIR</c>); the generator is found by walking up from the working directory to a folder that
 /// holds <c>shared/bench/</c> (or named by <c>AK_TRANSCRIPT_GENERATOR</c>).
@@ -45,18 +45,6 @@ internal static class TranscriptFiles
 
         File.Move(partial, path, overwrite: true);
         return path;
-    }
-
-    public static (long Bytes, long Lines) Measure(string kind)
-    {
-        var path = PathOf(kind);
-        if (!File.Exists(path))
-        {
-            return (0, 0);
-        }
-
-        var bytes = File.ReadAllBytes(path);
-        return (bytes.LongLength, bytes.AsSpan().Count((byte)'\n'));
     }
 
     private static string FindGenerator()

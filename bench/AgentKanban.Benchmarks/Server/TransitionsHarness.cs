@@ -132,6 +132,7 @@ public static class TransitionsHarness
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var gen2Before = GC.CollectionCount(2);
         var gen0Before = GC.CollectionCount(0);
+        _mostInFlight = 0;
         var clock = Stopwatch.StartNew();
         var failures = await DriveAsync(server, tenant, queue, remaining, concurrency, latencies);
         var elapsed = clock.Elapsed.TotalSeconds;
@@ -148,8 +149,26 @@ public static class TransitionsHarness
             : FormattableString.Invariant(
                 $"CPU {cpu / perTransition:F3} ms per transition (server and load generator together, {Environment.ProcessorCount} cores), {allocated / perTransition / 1024.0:F1} KiB allocated per transition, {gcs}");
         Console.WriteLine(FormattableString.Invariant(
-            $"[{label}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients: {transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; {cost}; failures {failures}"));
+            $"[{label}] {transitions} transitions ({remaining} tasks x claim+review+complete) in {elapsed:F2} s with {concurrency} clients (at most {_mostInFlight} requests in flight at once): {transitions / elapsed:F0} transitions/s; latency p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms; {cost}; failures {failures}"));
         return transitions / elapsed;
+    }
+
+    private static int _inFlight;
+    private static int _mostInFlight;
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref target, value, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
     }
 
     private static async Task<int> DriveAsync(BenchServer server, Tenant tenant, ConcurrentQueue<PreparedTask> queue, int count, int concurrency, ConcurrentBag<double> latencies)
@@ -166,7 +185,11 @@ public static class TransitionsHarness
                 foreach (var (verb, bearer) in new[] { ("claim", token), ("review", token), ("complete", tenant.UserToken) })
                 {
                     var started = Stopwatch.GetTimestamp();
-                    if (!await server.TransitionAsync(task.TaskId, verb, bearer))
+                    var inFlight = Interlocked.Increment(ref _inFlight);
+                    InterlockedMax(ref _mostInFlight, inFlight);
+                    var ok = await server.TransitionAsync(task.TaskId, verb, bearer);
+                    Interlocked.Decrement(ref _inFlight);
+                    if (!ok)
                     {
                         Interlocked.Increment(ref failures);
                         break;

@@ -55,11 +55,13 @@ public static class DaemonCommands
         // Also from `ak daemon start`: runtime knobs it set for the daemon process only, kept out of the agents' environment.
         var ownKnobs = new Option<string[]>("--own-env") { Hidden = true, AllowMultipleArgumentsPerToken = false };
         var sandbox = new SandboxFlags();
+        var caps = new CapFlags();
         run.Add(state);
         run.Add(detached);
         run.Add(ownKnobs);
         sandbox.AddTo(run);
-        parser.Bind(run, r => new RunDaemon(r.GetValue(state), r.GetValue(detached), r.GetValue(ownKnobs) ?? [], sandbox.Read(r)));
+        caps.AddTo(run);
+        parser.Bind(run, r => new RunDaemon(r.GetValue(state), r.GetValue(detached), r.GetValue(ownKnobs) ?? [], sandbox.Read(r), caps.Read(r)));
         return run;
     }
 
@@ -78,10 +80,12 @@ public static class DaemonCommands
         var state = CommonOptions.Optional("--state", StateDescription, "DIR");
         var wait = Seconds("--wait", "How long to wait for the daemon to be ready", DefaultStartWaitSeconds);
         var sandbox = new SandboxFlags();
+        var caps = new CapFlags();
         start.Add(state);
         start.Add(wait);
         sandbox.AddTo(start);
-        parser.Bind(start, r => new StartDaemon(r.GetValue(state), TimeSpan.FromSeconds(r.GetValue(wait)), sandbox.Read(r)));
+        caps.AddTo(start);
+        parser.Bind(start, r => new StartDaemon(r.GetValue(state), TimeSpan.FromSeconds(r.GetValue(wait)), sandbox.Read(r), caps.Read(r)));
         return start;
     }
 
@@ -193,5 +197,33 @@ public static class DaemonCommands
 
         public SandboxChoice Read(ParseResult result) =>
             new(!result.GetValue(_off), result.GetValue(_hide) ?? [], result.GetValue(_open) ?? []);
+    }
+
+    /// <summary><c>--max-agents</c> and <c>--max-agents-per-runtime</c> on <c>run</c> and <c>start</c>.</summary>
+    private sealed class CapFlags
+    {
+        private readonly Option<int?> _total = Cap("--max-agents", "Most agents running at once on this machine (default 6)");
+        private readonly Option<int?> _perRuntime = Cap("--max-agents-per-runtime", "Most agents of one runtime running at once (default 3)");
+
+        public void AddTo(Command command)
+        {
+            command.Add(_total);
+            command.Add(_perRuntime);
+        }
+
+        public AgentCaps Read(ParseResult result) => new(result.GetValue(_total), result.GetValue(_perRuntime));
+
+        private static Option<int?> Cap(string name, string description)
+        {
+            var option = new Option<int?>(name) { Description = description, HelpName = "N" };
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int?>() is < 1)
+                {
+                    result.AddError($"{name}: at least 1.");
+                }
+            });
+            return option;
+        }
     }
 }

@@ -9,7 +9,8 @@ internal static class DaemonLauncher
     /// <param name="detached">Started by <c>ak daemon start</c>: stdout and stderr are the log file already, so no console log.</param>
     /// <param name="ownEnvironment">Variables set for this process only (runtime knobs): removed from what agents inherit.</param>
     public static Task<int> RunAsync(
-        CliContext context, string? stateDir, bool detached, IReadOnlyList<string> ownEnvironment, SandboxChoice sandbox, CancellationToken cancellationToken)
+        CliContext context, string? stateDir, bool detached, IReadOnlyList<string> ownEnvironment, SandboxChoice sandbox, AgentCaps caps,
+        CancellationToken cancellationToken)
     {
         var environment = context.Env;
         if (ownEnvironment.Count > 0)
@@ -26,8 +27,12 @@ internal static class DaemonLauncher
             Sandbox = sandbox.On,
             SandboxHide = sandbox.Hide,
             SandboxOpen = sandbox.Open,
+            MaxConcurrent = caps.Total ?? Defaults.MaxConcurrent,
+            MaxConcurrentPerRuntime = caps.PerRuntime ?? Defaults.MaxConcurrentPerRuntime,
         }, cancellationToken);
     }
+
+    private static readonly DaemonOptions Defaults = new();
 
     /// <summary>
     /// Starts a daemon beside the server of <c>ak up</c>. Signals stay with the CLI (it stops the daemon through

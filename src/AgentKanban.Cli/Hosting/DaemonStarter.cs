@@ -14,7 +14,7 @@ internal static class DaemonStarter
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private const int LogLinesOnFailure = 20;
 
-    public static async Task<int> StartAsync(CliContext context, string? stateDir, TimeSpan wait, SandboxChoice sandbox, CancellationToken cancellationToken)
+    public static async Task<int> StartAsync(CliContext context, string? stateDir, TimeSpan wait, SandboxChoice sandbox, AgentCaps caps, CancellationToken cancellationToken)
     {
         var paths = StatePaths.Resolve(stateDir, context.Env);
         paths.Ensure();
@@ -40,7 +40,7 @@ internal static class DaemonStarter
             }
         }
 
-        var (executable, argv) = DaemonCommandLine(paths.Root, ownKnobs, sandbox);
+        var (executable, argv) = DaemonCommandLine(paths.Root, ownKnobs, [.. sandbox.AsArguments(), .. caps.AsArguments()]);
         // The working directory is "/": a daemon must not keep whatever directory it was started in busy.
         var pid = DetachedProcess.Start(executable, argv, environment, "/", paths.LogFile);
         await context.Error.WriteLineAsync($"starting the daemon (pid {pid}), waiting up to {(int)wait.TotalSeconds} s for it to be ready…");
@@ -89,7 +89,7 @@ internal static class DaemonStarter
     private static readonly (string Name, string Value)[] DaemonRuntimeKnobs = [("DOTNET_TieredCompilation", "0")];
 
     /// <summary>This same <c>ak</c> (its app host, or <c>dotnet ak.dll</c>) with <c>daemon run --state ROOT --detached</c>.</summary>
-    private static (string Executable, List<string> Argv) DaemonCommandLine(string stateRoot, IReadOnlyList<string> ownKnobs, SandboxChoice sandbox)
+    private static (string Executable, List<string> Argv) DaemonCommandLine(string stateRoot, IReadOnlyList<string> ownKnobs, IReadOnlyList<string> choices)
     {
         var executable = Environment.ProcessPath ?? throw new CliFailureException("cannot tell which executable is running");
         var argv = new List<string> { executable };
@@ -99,7 +99,7 @@ internal static class DaemonStarter
             argv.Add(File.Exists(dll) ? dll : throw new CliFailureException($"cannot find {dll} to run under dotnet"));
         }
 
-        argv.AddRange(["daemon", "run", "--state", stateRoot, "--detached", .. sandbox.AsArguments()]);
+        argv.AddRange(["daemon", "run", "--state", stateRoot, "--detached", .. choices]);
         foreach (var name in ownKnobs)
         {
             argv.AddRange(["--own-env", name]);
