@@ -1,5 +1,6 @@
 using AgentKanban.Benchmarks.Daemon;
 using AgentKanban.Benchmarks.Parsing;
+using AgentKanban.Benchmarks.Sandbox;
 using AgentKanban.Benchmarks.Server;
 using AgentKanban.Benchmarks.Sse;
 using AgentKanban.Benchmarks.Web;
@@ -36,6 +37,11 @@ if (DaemonHarness.Handles(args))
 if (SseHarness.Handles(args))
 {
     return await SseHarness.RunAsync(args);
+}
+
+if (SandboxLaunchHarness.Handles(args))
+{
+    return await SandboxLaunchHarness.RunAsync(args);
 }
 
 if (FirstRenderHarness.Handles(args))

@@ -153,6 +153,7 @@ public sealed partial class RunningDaemon
         gate.Changed += heartbeat.Wake;
         gate.Changed += loop.Wake;
         supervisor.RunEnded += _ => loop.Wake();
+        supervisor.SlotFreed += loop.SlotFreed;
         dispatcher.PreparationEnded += loop.Wake;
         feed.Pushed += loop.WorkPushed;
         feed.PushesMissed += loop.PushesMissed;

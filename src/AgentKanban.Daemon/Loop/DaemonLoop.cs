@@ -30,6 +30,7 @@ public sealed class DaemonLoop(
     private static readonly TimeSpan RetryLater = TimeSpan.FromSeconds(15);
     private readonly WakeSignal _wake = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _waitingForSlot = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _continuations = new();
     private volatile bool _pushed = true;
     private volatile bool _watchAll;
@@ -48,6 +49,18 @@ public sealed class DaemonLoop(
     {
         _notBefore.Clear();
         _pushed = true;
+        _wake.Set();
+    }
+
+    /// <summary>A run freed its slot: the sessions that found every slot taken try again now.</summary>
+    public void SlotFreed()
+    {
+        foreach (var sessionId in _waitingForSlot.Keys)
+        {
+            _waitingForSlot.TryRemove(sessionId, out _);
+            _notBefore.TryRemove(sessionId, out _);
+        }
+
         _wake.Set();
     }
 
@@ -155,7 +168,7 @@ public sealed class DaemonLoop(
         DaemonLog.RecoverySummary(logger, open.Count, counts.GetValueOrDefault(ContinueOutcome.Resumed),
             counts.GetValueOrDefault(ContinueOutcome.KeptInReview), counts.GetValueOrDefault(ContinueOutcome.Waiting),
             counts.GetValueOrDefault(ContinueOutcome.PreparingContinued), counts.GetValueOrDefault(ContinueOutcome.CleanedUp),
-            counts.GetValueOrDefault(ContinueOutcome.Later), killed);
+            counts.GetValueOrDefault(ContinueOutcome.Later) + counts.GetValueOrDefault(ContinueOutcome.NoSlot), killed);
     }
 
     /// <summary>One pass; returns when the loop must wake next at the latest.</summary>
@@ -237,13 +250,21 @@ public sealed class DaemonLoop(
             }
 
             var outcome = await ContinueSafelyAsync(session, claim, stopping);
-            if (outcome == ContinueOutcome.Later)
+            if (outcome is ContinueOutcome.Later or ContinueOutcome.NoSlot)
             {
                 _notBefore[sessionId] = timeProvider.GetUtcNow() + RetryLater;
             }
             else
             {
                 _notBefore.TryRemove(sessionId, out _);
+            }
+
+            if (outcome == ContinueOutcome.NoSlot)
+            {
+                // Tried again the moment a run frees a slot (SlotFreed), not after the timer; the timer only backs that
+                // up. Waking now would only find the slots as full as they are.
+                _waitingForSlot[sessionId] = true;
+                return;
             }
         }
 

@@ -23,8 +23,10 @@ public enum ContinueOutcome
     Waiting,
     /// <summary>Its task is gone or it could not go on: it is being cleaned up.</summary>
     CleanedUp,
-    /// <summary>The server could not be asked, or no slot is free: tried again later.</summary>
+    /// <summary>The server could not be asked, or the machine may not run agents now: tried again a little later.</summary>
     Later,
+    /// <summary>Every slot for its runtime is taken: tried again as soon as a run ends and frees one.</summary>
+    NoSlot,
 }
 
 /// <summary>
@@ -159,7 +161,7 @@ public sealed class SessionContinuer(
         using var slot = admission.Slots.TryReserve(session.Runtime);
         if (slot is null)
         {
-            return ContinueOutcome.Later;
+            return ContinueOutcome.NoSlot;
         }
 
         var check = await CheckAsync(session, stopping);

@@ -36,6 +36,9 @@ public sealed partial class SessionSupervisor(
     /// <summary>A run ended and its transition committed (a slot is free; the loop re-plans).</summary>
     public event Action<SessionRecord>? RunEnded;
 
+    /// <summary>A run is over and no longer counts against the caps (after <see cref="RunEnded"/>, once its slot is free).</summary>
+    public event Action? SlotFreed;
+
     /// <summary>An agent process was started (benchmarks measure dispatch latency to this instant).</summary>
     public event Action<SessionRecord, int>? ProcessStarted;
 
@@ -81,6 +84,7 @@ public sealed partial class SessionSupervisor(
                 _running.TryRemove(session.Id, out _);
                 claim.Dispose();
                 run.Ended.TrySetResult();
+                SlotFreed?.Invoke();
             }
         }, CancellationToken.None);
     }
