@@ -45,7 +45,7 @@ public static class AgentsApi
         {
             if (await Resolve.FindAgentAsync(tx.Scope, caller.OwnerId, username, ct) is { Username: var existing } && existing == username)
             {
-                throw ApiException.Conflict($"an agent named '{username}' already exists", field: "username");
+                throw DomainException.Conflict($"an agent named '{username}' already exists", field: "username");
             }
 
             var id = Ids.New();
@@ -176,7 +176,7 @@ public static class AgentsApi
     {
         await using var command = db.Command($"SELECT {Columns} FROM agents WHERE id = @id AND owner_id = @o").Add("@id", id).Add("@o", ownerId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw ApiException.NotFound("agent", id);
+        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw DomainException.NotFound("agent", id);
     }
 
     private static string? Blank(string? value) => value is "" ? null : value;

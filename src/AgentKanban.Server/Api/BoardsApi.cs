@@ -147,7 +147,7 @@ public static class BoardsApi
                 .ExecAsync(ct);
             if (added == 0)
             {
-                throw ApiException.Conflict($"board '{board.Name}' already has a label '{name}'", field: "name");
+                throw DomainException.Conflict($"board '{board.Name}' already has a label '{name}'", field: "name");
             }
 
             await tx.Command("UPDATE boards SET updated_at = @t WHERE id = @id").Add("@t", now).Add("@id", board.Id).ExecAsync(ct);
@@ -165,7 +165,7 @@ public static class BoardsApi
             var removed = await tx.Command("DELETE FROM labels WHERE board_id = @b AND name = @n").Add("@b", board.Id).Add("@n", name).ExecAsync(ct);
             if (removed == 0)
             {
-                throw ApiException.NotFound("label", Validate.Truncate(name));
+                throw DomainException.NotFound("label", Validate.Truncate(name));
             }
 
             // The label disappears from the board's tasks too.
@@ -201,7 +201,7 @@ public static class BoardsApi
         var name = Validate.Name(field, value, 50);
         if (name.Contains(',', StringComparison.Ordinal))
         {
-            throw ApiException.Validation(field, $"'{field}' must not contain a comma");
+            throw DomainException.Validation(field, $"'{field}' must not contain a comma");
         }
 
         return name;
@@ -225,7 +225,7 @@ public static class BoardsApi
         {
             if (!await reader.ReadAsync(cancellationToken))
             {
-                throw ApiException.NotFound("board", id);
+                throw DomainException.NotFound("board", id);
             }
 
             return new BoardDto(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetStringOrNull(3), labels,
@@ -239,7 +239,7 @@ public static class BoardsApi
             .ScalarAsync(cancellationToken);
         if (existing is string other && other != exceptId)
         {
-            throw ApiException.Conflict($"a board named '{name}' already exists", field: "name");
+            throw DomainException.Conflict($"a board named '{name}' already exists", field: "name");
         }
     }
 }

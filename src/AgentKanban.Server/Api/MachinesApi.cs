@@ -4,6 +4,7 @@ using AgentKanban.Contracts;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Http;
 using AgentKanban.Server.Leases;
 using AgentKanban.Server.Storage;
@@ -126,7 +127,7 @@ public static class MachinesApi
             if (id != caller.MachineId)
             {
                 var exists = await tx.Command("SELECT 1 FROM machines WHERE id = @id AND owner_id = @o").Add("@id", id).Add("@o", caller.OwnerId).ScalarAsync(ct);
-                throw exists is null ? ApiException.NotFound("machine", Validate.Truncate(id)) : ApiException.Forbidden("a machine may only heartbeat for itself");
+                throw exists is null ? DomainException.NotFound("machine", Validate.Truncate(id)) : DomainException.Forbidden("a machine may only heartbeat for itself");
             }
 
             await tx.Command("UPDATE machines SET last_heartbeat_at = @t, version = COALESCE(@v, version), " +
@@ -178,7 +179,7 @@ public static class MachinesApi
                                              "ORDER BY CASE WHEN id = @id THEN 0 ELSE 1 END LIMIT 1")
             .Add("@o", ownerId).Add("@id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Map(reader, now) : throw ApiException.NotFound("machine", Validate.Truncate(id));
+        return await reader.ReadAsync(cancellationToken) ? Map(reader, now) : throw DomainException.NotFound("machine", Validate.Truncate(id));
     }
 
     private static MachineDto Map(DbDataReader r, DateTimeOffset now)
@@ -208,7 +209,7 @@ public static class MachinesApi
 
         if (runtimes.Count > 50)
         {
-            throw ApiException.Validation("runtimes", "at most 50 runtimes");
+            throw DomainException.Validation("runtimes", "at most 50 runtimes");
         }
 
         var list = new List<RuntimeStatusDto>(runtimes.Count);
@@ -216,7 +217,7 @@ public static class MachinesApi
         {
             if (runtime is null)
             {
-                throw ApiException.Validation("runtimes", "'runtimes' must not contain null");
+                throw DomainException.Validation("runtimes", "'runtimes' must not contain null");
             }
 
             list.Add(new RuntimeStatusDto(
@@ -238,7 +239,7 @@ public static class MachinesApi
 
         if (usage.Count > 100)
         {
-            throw ApiException.Validation("usage", "at most 100 usage windows");
+            throw DomainException.Validation("usage", "at most 100 usage windows");
         }
 
         var list = new List<UsageWindowDto>(usage.Count);
@@ -246,12 +247,12 @@ public static class MachinesApi
         {
             if (window is null)
             {
-                throw ApiException.Validation("usage", "'usage' must not contain null");
+                throw DomainException.Validation("usage", "'usage' must not contain null");
             }
 
             if (double.IsNaN(window.Utilization) || window.Utilization is < 0 or > 100)
             {
-                throw ApiException.Validation("usage.utilization", "'utilization' is a percentage from 0 to 100");
+                throw DomainException.Validation("usage.utilization", "'utilization' is a percentage from 0 to 100");
             }
 
             list.Add(new UsageWindowDto(

@@ -36,7 +36,7 @@ public static partial class RepositoriesApi
         {
             if (await tx.Command("SELECT 1 FROM repositories WHERE owner_id = @o AND name = @n").Add("@o", caller.OwnerId).Add("@n", name).ScalarAsync(ct) is not null)
             {
-                throw ApiException.Conflict($"a repository named '{name}' already exists", field: "name");
+                throw DomainException.Conflict($"a repository named '{name}' already exists", field: "name");
             }
 
             var repo = new RepositoryDto(Ids.New(), name, url, mutations.Clock.Now());
@@ -95,7 +95,7 @@ public static partial class RepositoriesApi
                 .ScalarAsync(ct);
             if (Convert.ToInt64(active, System.Globalization.CultureInfo.InvariantCulture) > 0)
             {
-                throw ApiException.Conflict($"repository '{repo.Name}' is used by {active} open task(s); finish, cancel or move them first");
+                throw DomainException.Conflict($"repository '{repo.Name}' is used by {active} open task(s); finish, cancel or move them first");
             }
 
             await tx.Command("DELETE FROM repositories WHERE id = @id").Add("@id", repo.Id).ExecAsync(ct);
@@ -106,10 +106,10 @@ public static partial class RepositoriesApi
     public static async Task<RepositoryDto> ReadAsync(DbScope db, string ownerId, string reference, CancellationToken cancellationToken)
     {
         var id = await Resolve.FindRepositoryAsync(db, ownerId, reference, cancellationToken)
-                 ?? throw ApiException.NotFound("repository", Validate.Truncate(reference));
+                 ?? throw DomainException.NotFound("repository", Validate.Truncate(reference));
         await using var command = db.Command("SELECT id, name, url, created_at FROM repositories WHERE id = @id").Add("@id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw ApiException.NotFound("repository", id);
+        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw DomainException.NotFound("repository", id);
     }
 
     /// <summary>Accepts <c>scheme://…</c> git URLs, scp-like <c>user@host:path</c> and absolute paths; trims trailing slashes.</summary>
@@ -126,7 +126,7 @@ public static partial class RepositoriesApi
                  || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && UrlSchemes.Contains(uri.Scheme) && (uri.Scheme == "file" || uri.Host.Length > 0));
         if (!ok)
         {
-            throw ApiException.Validation("url", "'url' must be a git URL (https://…, ssh://…, git@host:owner/repo), a file:// URL or an absolute local path");
+            throw DomainException.Validation("url", "'url' must be a git URL (https://…, ssh://…, git@host:owner/repo), a file:// URL or an absolute local path");
         }
 
         return url;

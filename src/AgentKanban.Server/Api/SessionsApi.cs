@@ -45,20 +45,20 @@ public static partial class SessionsApi
         var sessionId = body!.SessionId is null ? Ids.New() : Validate.Name("session_id", body.SessionId, 64);
         if (!SessionIdPattern().IsMatch(sessionId))
         {
-            throw ApiException.Validation("session_id", "'session_id' may contain only letters, digits, '-' and '_'");
+            throw DomainException.Validation("session_id", "'session_id' may contain only letters, digits, '-' and '_'");
         }
 
         var agentRef = Validate.Name("agent_id", body.AgentId);
         if (!SessionToken.IsValidPublicKey(body.PublicKey))
         {
-            throw ApiException.Validation("public_key", "'public_key' must be a base64 SubjectPublicKeyInfo of an ECDSA P-256 key");
+            throw DomainException.Validation("public_key", "'public_key' must be a base64 SubjectPublicKeyInfo of an ECDSA P-256 key");
         }
 
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
             var agent = await Resolve.FindAgentAsync(tx.Scope, caller.OwnerId, agentRef, ct)
-                        ?? throw ApiException.Validation("agent_id", $"agent '{Validate.Truncate(agentRef)}' not found");
+                        ?? throw DomainException.Validation("agent_id", $"agent '{Validate.Truncate(agentRef)}' not found");
             string? taskId = null;
             long epoch = 0;
             if (agent.Kind == "worker" || body.TaskId is not null)
@@ -69,7 +69,7 @@ public static partial class SessionsApi
 
             if (await tx.Command("SELECT 1 FROM sessions WHERE id = @id").Add("@id", sessionId).ScalarAsync(ct) is not null)
             {
-                throw ApiException.Conflict($"session '{sessionId}' already exists", field: "session_id");
+                throw DomainException.Conflict($"session '{sessionId}' already exists", field: "session_id");
             }
 
             await tx.Command("INSERT INTO sessions (id, owner_id, agent_id, machine_id, task_id, status, epoch, public_key, created_at) " +
@@ -154,7 +154,7 @@ public static partial class SessionsApi
             var current = await ReadAsync(tx.Scope, caller.OwnerId, id, ct);
             if (current.MachineId != caller.MachineId)
             {
-                throw ApiException.Forbidden("only the machine that opened a session may close or reopen it");
+                throw DomainException.Forbidden("only the machine that opened a session may close or reopen it");
             }
 
             var changed = await tx.Command(status == "closed"
@@ -188,7 +188,7 @@ public static partial class SessionsApi
         var isSelf = self.Kind == CallerKind.Session && self.SessionId == id;
         if (self.Kind != CallerKind.Machine && !isSelf)
         {
-            throw ApiException.Forbidden("usage is reported by the session's machine or by the session itself");
+            throw DomainException.Forbidden("usage is reported by the session's machine or by the session itself");
         }
 
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
@@ -197,7 +197,7 @@ public static partial class SessionsApi
             var current = await ReadAsync(tx.Scope, caller.OwnerId, id, ct);
             if (caller.Kind == CallerKind.Machine && current.MachineId != caller.MachineId)
             {
-                throw ApiException.Forbidden("only the machine that opened a session may report its usage");
+                throw DomainException.Forbidden("only the machine that opened a session may report its usage");
             }
 
             await tx.Command("UPDATE sessions SET input_tokens = input_tokens + @i, output_tokens = output_tokens + @o, " +
@@ -216,7 +216,7 @@ public static partial class SessionsApi
     {
         await using var command = db.Command($"SELECT {Columns} FROM sessions WHERE id = @id AND owner_id = @o").Add("@id", id).Add("@o", ownerId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw ApiException.NotFound("session", Validate.Truncate(id));
+        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw DomainException.NotFound("session", Validate.Truncate(id));
     }
 
     /// <summary>The machine must hold the task's unexpired lease at the given epoch; a worker's task must be assigned to it.</summary>
@@ -228,7 +228,7 @@ public static partial class SessionsApi
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            throw ApiException.Validation("task_id", $"task '{Validate.Truncate(taskId)}' not found");
+            throw DomainException.Validation("task_id", $"task '{Validate.Truncate(taskId)}' not found");
         }
 
         var assignedTo = reader.GetStringOrNull(0);
@@ -242,17 +242,17 @@ public static partial class SessionsApi
 
         if (epoch is null)
         {
-            throw ApiException.Validation("epoch", "'epoch' (the task's lease epoch) is required for a worker session");
+            throw DomainException.Validation("epoch", "'epoch' (the task's lease epoch) is required for a worker session");
         }
 
         if (assignedTo != agent.Id)
         {
-            throw ApiException.Conflict($"task '{taskId}' is not assigned to agent '{agent.Username}'");
+            throw DomainException.Conflict($"task '{taskId}' is not assigned to agent '{agent.Username}'");
         }
 
         if (leaseMachine != caller.MachineId || leaseExpires is null || leaseExpires <= now)
         {
-            throw ApiException.Conflict(leaseMachine is not null && leaseMachine != caller.MachineId && leaseExpires > now
+            throw DomainException.Conflict(leaseMachine is not null && leaseMachine != caller.MachineId && leaseExpires > now
                 ? $"task '{taskId}' is leased by another machine"
                 : $"this machine holds no lease on task '{taskId}'; lease it first (POST /api/tasks/{taskId}/lease)",
                 leaseMachine is not null && leaseMachine != caller.MachineId && leaseExpires > now ? ErrorCodes.LeaseHeld : ErrorCodes.Conflict);
@@ -260,7 +260,7 @@ public static partial class SessionsApi
 
         if (epoch != taskEpoch)
         {
-            throw ApiException.Conflict($"epoch {epoch} is stale: the task's lease is at epoch {taskEpoch}", ErrorCodes.StaleEpoch, "epoch");
+            throw DomainException.Conflict($"epoch {epoch} is stale: the task's lease is at epoch {taskEpoch}", ErrorCodes.StaleEpoch, "epoch");
         }
 
         return (taskId, taskEpoch);
@@ -270,7 +270,7 @@ public static partial class SessionsApi
     {
         if (value < 0)
         {
-            throw ApiException.Validation(field, $"'{field}' must not be negative (counters only add up)");
+            throw DomainException.Validation(field, $"'{field}' must not be negative (counters only add up)");
         }
     }
 

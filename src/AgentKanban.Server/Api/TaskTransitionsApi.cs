@@ -92,7 +92,7 @@ public static class TaskTransitionsApi
         var activity = await TaskRows.AddActivityAsync(tx, id, caller.Role.ToName(), caller.ActorId, action.ToActivity(), detail,
             caller.SessionId, now, cancellationToken);
         var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, cancellationToken)
-                   ?? throw ApiException.NotFound("task", id);
+                   ?? throw DomainException.NotFound("task", id);
         tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
         tx.AddEvent(ServerEvents.Activity(caller.OwnerId, task, activity));
         return ApiResult.Ok(task, ContractsJsonContext.Default.TaskDto);
@@ -168,7 +168,7 @@ public static class TaskTransitionsApi
     }
 
     /// <summary>The compare-and-set changed nothing: read the row once to tell the caller why.</summary>
-    private static async Task<ApiException> ExplainAsync(
+    private static async Task<DomainException> ExplainAsync(
         WriteTransaction tx, Caller caller, TaskAction action, string id, long? fence, CancellationToken cancellationToken)
     {
         await using var command = tx.Command("SELECT status, epoch, assigned_to FROM tasks WHERE id = @id AND owner_id = @o")
@@ -176,7 +176,7 @@ public static class TaskTransitionsApi
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            return ApiException.NotFound("task", Validate.Truncate(id));
+            return DomainException.NotFound("task", Validate.Truncate(id));
         }
 
         var statusName = reader.GetString(0);
@@ -184,26 +184,26 @@ public static class TaskTransitionsApi
         var assignedTo = reader.GetStringOrNull(2);
         if (fence is { } expected && expected != epoch)
         {
-            return TaskGuards.StaleEpoch(expected, epoch);
+            return DomainException.StaleEpoch(expected, epoch);
         }
 
         if (!TaskStatusNames.TryParse(statusName, out var status))
         {
-            return ApiException.Conflict($"task is in an unknown state '{statusName}'");
+            return DomainException.Conflict($"task is in an unknown state '{statusName}'");
         }
 
         if (!TaskTransitions.AllowedFrom(action).Contains(status))
         {
-            return ApiException.Conflict(TaskTransitions.DescribeIllegal(action, status), ErrorCodes.IllegalTransition);
+            return DomainException.Conflict(TaskTransitions.DescribeIllegal(action, status), ErrorCodes.IllegalTransition);
         }
 
         if (action == TaskAction.Claim && assignedTo != caller.AgentId)
         {
-            return ApiException.Conflict(assignedTo is null
+            return DomainException.Conflict(assignedTo is null
                 ? "the task is not assigned to any agent; only its assignee can claim it"
                 : "the task is assigned to another agent; only its assignee can claim it");
         }
 
-        return ApiException.Conflict("the task changed concurrently; read it again and retry");
+        return DomainException.Conflict("the task changed concurrently; read it again and retry");
     }
 }

@@ -70,7 +70,7 @@ public static partial class TasksApi
         {
             expected = long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
                 ? parsed
-                : throw ApiException.Validation("epoch", "epoch must be a non-negative integer");
+                : throw DomainException.Validation("epoch", "epoch must be a non-negative integer");
         }
 
         return mutations.RunAsync(http, async (tx, caller, ct) =>
@@ -82,17 +82,17 @@ public static partial class TasksApi
                 .Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId).Add("@m", caller.MachineId).Add("@todo", TaskStatusNames.Todo)
                 .Add("@e", expected)
                 .ExecAsync(ct);
-            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
+            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw DomainException.NotFound("task", Validate.Truncate(id));
             if (changed == 0 && expected is { } stale && task.Epoch != stale && task.Lease?.MachineId == caller.MachineId)
             {
-                throw TaskGuards.StaleEpoch(stale, task.Epoch);
+                throw DomainException.StaleEpoch(stale, task.Epoch);
             }
 
             if (changed == 0)
             {
                 throw task.Status != TaskStatusNames.Todo
-                    ? ApiException.Conflict($"task is {task.Status}: only a todo task's lease can be given back (release an in-progress task instead)")
-                    : ApiException.Conflict("this machine holds no lease on the task");
+                    ? DomainException.Conflict($"task is {task.Status}: only a todo task's lease can be given back (release an in-progress task instead)")
+                    : DomainException.Conflict("this machine holds no lease on the task");
             }
 
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
@@ -113,7 +113,7 @@ public static partial class TasksApi
                 .ExecAsync(ct);
             if (changed == 0)
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
             var task = (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct))!;
@@ -122,39 +122,39 @@ public static partial class TasksApi
         });
     }
 
-    private static async Task<ApiException> ExplainLeaseRefusalAsync(DbScope db, Caller caller, string id, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<DomainException> ExplainLeaseRefusalAsync(DbScope db, Caller caller, string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var task = await TaskRows.GetAsync(db, caller.OwnerId, id, now, cancellationToken);
         if (task is null)
         {
-            return ApiException.NotFound("task", Validate.Truncate(id));
+            return DomainException.NotFound("task", Validate.Truncate(id));
         }
 
         if (task.Status != TaskStatusNames.Todo)
         {
-            return ApiException.Conflict($"task is {task.Status}: only todo tasks can be leased", ErrorCodes.IllegalTransition);
+            return DomainException.Conflict($"task is {task.Status}: only todo tasks can be leased", ErrorCodes.IllegalTransition);
         }
 
         if (task.AssignedTo is null)
         {
-            return ApiException.Conflict("task is not assigned to an agent");
+            return DomainException.Conflict("task is not assigned to an agent");
         }
 
         if (task.Blocked)
         {
-            return ApiException.Conflict("task is blocked by unfinished dependencies");
+            return DomainException.Conflict("task is blocked by unfinished dependencies");
         }
 
         if (task.ScheduledAt > now)
         {
-            return ApiException.Conflict($"task is scheduled for {task.ScheduledAt:O}");
+            return DomainException.Conflict($"task is scheduled for {task.ScheduledAt:O}");
         }
 
         if (task.Lease is { } lease && lease.MachineId != caller.MachineId)
         {
-            return ApiException.Conflict($"task is leased by machine '{lease.MachineId}' until {lease.ExpiresAt:O}", ErrorCodes.LeaseHeld);
+            return DomainException.Conflict($"task is leased by machine '{lease.MachineId}' until {lease.ExpiresAt:O}", ErrorCodes.LeaseHeld);
         }
 
-        return ApiException.Conflict("the task changed concurrently; read it again and retry");
+        return DomainException.Conflict("the task changed concurrently; read it again and retry");
     }
 }

@@ -45,7 +45,7 @@ public static partial class TasksApi
         {
             if (!await Resolve.TaskExistsAsync(db, caller.OwnerId, id, ct))
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
             return await TaskRows.ActivityAsync(db, id, DetailEntries, ct);
@@ -86,7 +86,7 @@ public static partial class TasksApi
         {
             if (!await Resolve.TaskExistsAsync(db, caller.OwnerId, id, ct))
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
             return await TaskRows.MessagesAsync(db, id, DetailEntries, ct);

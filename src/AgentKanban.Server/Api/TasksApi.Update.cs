@@ -28,7 +28,7 @@ public static partial class TasksApi
         (bool Set, DateTimeOffset? Value) schedule = body.ScheduledAt is null ? (false, null) : (true, ParseSchedule(body.ScheduledAt.Trim()));
         if (dependsOn?.Contains(id) == true)
         {
-            throw ApiException.Validation("depends_on", "a task cannot depend on itself");
+            throw DomainException.Validation("depends_on", "a task cannot depend on itself");
         }
 
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
@@ -39,7 +39,7 @@ public static partial class TasksApi
             if (await tx.Command("SELECT 1 FROM tasks WHERE id = @id AND owner_id = @o" + tx.Dialect.ForUpdate)
                     .Add("@id", id).Add("@o", caller.OwnerId).ScalarAsync(ct) is null)
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
             var current = (await TaskRows.GetAsync(db, caller.OwnerId, id, now, ct))!;
@@ -122,7 +122,7 @@ public static partial class TasksApi
                 var edges = await EdgesAsync(db, caller.OwnerId, ct);
                 if (DependencyGraph.WouldCreateCycle(id, dependsOn, t => edges.TryGetValue(t, out var deps) ? deps : []))
                 {
-                    throw ApiException.Validation("depends_on", "these dependencies would create a cycle (circular dependency)");
+                    throw DomainException.Validation("depends_on", "these dependencies would create a cycle (circular dependency)");
                 }
 
                 changed = true;
@@ -143,7 +143,7 @@ public static partial class TasksApi
             command.CommandText = sql.ToString();
             if (await command.ExecuteNonQueryAsync(ct) == 0)
             {
-                throw ApiException.Conflict($"only a todo task can be reassigned (this task is {current.Status})", field: "assigned_to");
+                throw DomainException.Conflict($"only a todo task can be reassigned (this task is {current.Status})", field: "assigned_to");
             }
 
             if (labels is not null)
@@ -176,16 +176,16 @@ public static partial class TasksApi
     {
         if (board.Type == "ops")
         {
-            return reference is null ? null : throw ApiException.Validation("repository_id", $"board '{board.Name}' is an ops board: its tasks take no repository");
+            return reference is null ? null : throw DomainException.Validation("repository_id", $"board '{board.Name}' is an ops board: its tasks take no repository");
         }
 
         if (reference is null)
         {
-            throw ApiException.Validation("repository_id", $"board '{board.Name}' is a dev board: its tasks need a repository");
+            throw DomainException.Validation("repository_id", $"board '{board.Name}' is a dev board: its tasks need a repository");
         }
 
         return await Resolve.FindRepositoryAsync(db, ownerId, reference, cancellationToken)
-               ?? throw ApiException.Validation("repository_id", $"repository '{Validate.Truncate(reference)}' not found");
+               ?? throw DomainException.Validation("repository_id", $"repository '{Validate.Truncate(reference)}' not found");
     }
 
     /// <summary>Tasks are assigned to worker agents (no machine needs to be online).</summary>
@@ -197,10 +197,10 @@ public static partial class TasksApi
         }
 
         var agent = await Resolve.FindAgentAsync(db, ownerId, reference, cancellationToken)
-                    ?? throw ApiException.Validation("assigned_to", $"agent '{Validate.Truncate(reference)}' not found");
+                    ?? throw DomainException.Validation("assigned_to", $"agent '{Validate.Truncate(reference)}' not found");
         return agent.Kind == "worker"
             ? agent.Id
-            : throw ApiException.Validation("assigned_to", $"agent '{agent.Username}' is a {agent.Kind}; tasks are assigned to workers");
+            : throw DomainException.Validation("assigned_to", $"agent '{agent.Username}' is a {agent.Kind}; tasks are assigned to workers");
     }
 
     private static async Task CheckLabelsAsync(DbScope db, Resolve.BoardRef board, List<string> labels, CancellationToken cancellationToken)
@@ -224,7 +224,7 @@ public static partial class TasksApi
         {
             if (!known.Contains(label))
             {
-                throw ApiException.Validation("labels", $"label '{Validate.Truncate(label)}' does not exist on board '{board.Name}'");
+                throw DomainException.Validation("labels", $"label '{Validate.Truncate(label)}' does not exist on board '{board.Name}'");
             }
         }
     }
@@ -235,7 +235,7 @@ public static partial class TasksApi
         {
             if (!await Resolve.TaskExistsAsync(db, ownerId, dependency, cancellationToken))
             {
-                throw ApiException.Validation("depends_on", $"task '{Validate.Truncate(dependency)}' not found");
+                throw DomainException.Validation("depends_on", $"task '{Validate.Truncate(dependency)}' not found");
             }
         }
     }

@@ -3,6 +3,7 @@ using AgentKanban.Contracts.Json;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Http;
 using AgentKanban.Server.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -71,18 +72,18 @@ public static partial class TasksApi
                 {
                     parentBoard = (string?)await tx.Command("SELECT board_id FROM tasks WHERE id = @id AND owner_id = @o")
                                       .Add("@id", parentId).Add("@o", caller.OwnerId).ScalarAsync(ct)
-                                  ?? throw ApiException.Validation("parent_id", $"parent task '{Validate.Truncate(parentId)}' not found");
+                                  ?? throw DomainException.Validation("parent_id", $"parent task '{Validate.Truncate(parentId)}' not found");
                 }
             }
 
             var board = boardRef is { Length: > 0 }
-                ? await Resolve.FindBoardAsync(db, caller.OwnerId, boardRef, ct) ?? throw ApiException.Validation("board_id", $"board '{Validate.Truncate(boardRef)}' not found")
+                ? await Resolve.FindBoardAsync(db, caller.OwnerId, boardRef, ct) ?? throw DomainException.Validation("board_id", $"board '{Validate.Truncate(boardRef)}' not found")
                 : parentBoard is not null
                     ? await Resolve.BoardAsync(db, caller.OwnerId, parentBoard, ct)
-                    : throw ApiException.Validation("board_id", "'board_id' is required (a board id or name)");
+                    : throw DomainException.Validation("board_id", "'board_id' is required (a board id or name)");
             if (caller.IsWorker && board.Id != parentBoard)
             {
-                throw ApiException.Forbidden($"a worker session creates tasks only on its own task's board (board '{Validate.Truncate(boardRef!)}' is another board)");
+                throw DomainException.Forbidden($"a worker session creates tasks only on its own task's board (board '{Validate.Truncate(boardRef!)}' is another board)");
             }
 
             var repositoryId = await RepositoryForBoardAsync(db, caller.OwnerId, board, repoRef, ct);
@@ -129,7 +130,7 @@ public static partial class TasksApi
         var caller = http.GetCaller();
         if (status is not null && !TaskStatusNames.TryParse(status, out _))
         {
-            throw ApiException.Validation("status", $"'status' must be one of: {string.Join(", ", TaskStatusNames.All.Select(s => s.ToName()))}");
+            throw DomainException.Validation("status", $"'status' must be one of: {string.Join(", ", TaskStatusNames.All.Select(s => s.ToName()))}");
         }
 
         var tasks = await store.ReadAsync(async (db, ct) =>
@@ -154,7 +155,7 @@ public static partial class TasksApi
         var caller = http.GetCaller();
         var task = await store.ReadAsync(async (db, ct) =>
         {
-            var found = await TaskRows.GetAsync(db, caller.OwnerId, id, clock.Now(), ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
+            var found = await TaskRows.GetAsync(db, caller.OwnerId, id, clock.Now(), ct) ?? throw DomainException.NotFound("task", Validate.Truncate(id));
             return found with
             {
                 Activity = await TaskRows.ActivityAsync(db, id, DetailEntries, ct),
@@ -170,7 +171,7 @@ public static partial class TasksApi
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
-            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
+            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw DomainException.NotFound("task", Validate.Truncate(id));
             var dependents = await DependentsAsync(tx.Scope, id, ct);
             var deleted = await tx.Command("DELETE FROM tasks WHERE id = @id AND owner_id = @o AND status IN (@a, @b, @c)")
                 .Add("@id", id).Add("@o", caller.OwnerId)
@@ -178,7 +179,7 @@ public static partial class TasksApi
                 .ExecAsync(ct);
             if (deleted == 0)
             {
-                throw ApiException.Conflict($"task is {task.Status}: cancel it before deleting it (only todo, done or cancelled tasks can be deleted)");
+                throw DomainException.Conflict($"task is {task.Status}: cancel it before deleting it (only todo, done or cancelled tasks can be deleted)");
             }
 
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskDeleted, caller.OwnerId, task, now));
@@ -202,7 +203,7 @@ public static partial class TasksApi
     private static DateTimeOffset? ParseSchedule(string value) =>
         value.Length == 0 ? null
         : ZonedDateTimeOffsetConverter.TryParse(value, out var parsed) ? Truncate(parsed)
-        : throw ApiException.Validation("scheduled_at", "'scheduled_at' " + ZonedDateTimeOffsetConverter.Expectation);
+        : throw DomainException.Validation("scheduled_at", "'scheduled_at' " + ZonedDateTimeOffsetConverter.Expectation);
 
     private static List<string> Distinct(string field, IReadOnlyList<string>? values, int max)
     {
@@ -213,7 +214,7 @@ public static partial class TasksApi
 
         if (values.Count > max)
         {
-            throw ApiException.Validation(field, $"'{field}' may list at most {max} entries");
+            throw DomainException.Validation(field, $"'{field}' may list at most {max} entries");
         }
 
         var list = new List<string>(values.Count);

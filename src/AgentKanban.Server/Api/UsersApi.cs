@@ -44,7 +44,7 @@ public static class UsersApi
         {
             if (await tx.Command("SELECT 1 FROM users WHERE name = @n").Add("@n", name).ScalarAsync(ct) is not null)
             {
-                throw ApiException.Conflict($"a user named '{name}' already exists", field: "name");
+                throw DomainException.Conflict($"a user named '{name}' already exists", field: "name");
             }
 
             var token = Ids.NewSecret(Authenticator.UserTokenPrefix);
@@ -85,7 +85,7 @@ public static class UsersApi
             return await reader.ReadAsync(ct) ? Map(reader) : null;
         }, http.RequestAborted);
         return user is null
-            ? ApiResult.Error(ApiException.NotFound("user", Validate.Truncate(id)))
+            ? ApiResult.Error(DomainException.NotFound("user", Validate.Truncate(id)))
             : ApiResult.Ok(user, ContractsJsonContext.Default.UserDto);
     }
 
@@ -96,7 +96,7 @@ public static class UsersApi
     {
         if (caller.Kind != CallerKind.User || !caller.IsAdmin)
         {
-            throw ApiException.Forbidden("only an admin user can manage users");
+            throw DomainException.Forbidden("only an admin user can manage users");
         }
     }
 }

@@ -1,4 +1,5 @@
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Auth;
@@ -35,7 +36,7 @@ internal static class AdminBootstrap
                 return token;
             }, cancellationToken);
         }
-        catch (System.Data.Common.DbException e) when (Http.Mutations.IsUniqueViolation(e))
+        catch (StorageException e) when (e.Failure == StorageFailure.UniqueViolation)
         {
             return null; // Another instance created the admin at the same moment.
         }

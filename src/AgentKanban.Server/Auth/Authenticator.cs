@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Auth;

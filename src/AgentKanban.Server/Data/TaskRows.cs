@@ -87,6 +87,19 @@ public static class TaskRows
         return tasks;
     }
 
+    /// <summary>
+    /// Inside a write: the task's epoch and board, or null when the owner has no such task. The row is share-locked
+    /// (PostgreSQL) to the commit, so a lease expiry or a re-lease cannot slip in before it.
+    /// </summary>
+    public static async Task<(long Epoch, string BoardId)?> LockSharedAsync(WriteTransaction tx, string ownerId, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        await using var command = tx.Command("SELECT epoch, board_id FROM tasks WHERE id = @id AND owner_id = @o" + tx.Dialect.ForShare)
+            .Add("@id", id).Add("@o", ownerId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
     /// <summary>The owner of a task row read with <see cref="Select"/> (column after the DTO's).</summary>
     public static string OwnerOf(DbDataReader reader)
     {

@@ -1,17 +1,16 @@
-using System.Data.Common;
 using AgentKanban.Contracts;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace AgentKanban.Server.Http;
 
 /// <summary>
 /// Runs one mutating request as one write transaction: the rows, their events and — when the request carries an
 /// <c>Idempotency-Key</c> — the stored answer commit together, so a retried request is answered from the store and
-/// never applied twice. An <see cref="ApiException"/> thrown by the work rolls everything back.
+/// never applied twice. A <see cref="DomainException"/> or <see cref="ApiException"/> thrown by the work rolls everything
+/// back and is answered as its error.
 /// </summary>
 public sealed class Mutations(IStorageEngine store, ServerClock clock)
 {
@@ -53,7 +52,11 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
         {
             return ApiResult.Error(e);
         }
-        catch (DbException e) when (IsUniqueViolation(e))
+        catch (DomainException e)
+        {
+            return ApiResult.Error(e);
+        }
+        catch (StorageException e) when (e.Failure == StorageFailure.UniqueViolation)
         {
             // A concurrent request with the same key won the race (PostgreSQL): answer with what it stored.
             if (key is not null)
@@ -67,26 +70,12 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
             return ApiResult.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict,
                 "a resource with the same unique name or id already exists");
         }
-        catch (DbException e) when (IsForeignKeyViolation(e))
+        catch (StorageException e) when (e.Failure == StorageFailure.ForeignKeyViolation)
         {
             return ApiResult.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict,
                 "a referenced resource was changed or deleted concurrently; retry");
         }
     }
-
-    internal static bool IsUniqueViolation(DbException e) => e switch
-    {
-        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555,
-        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
-        _ => false,
-    };
-
-    internal static bool IsForeignKeyViolation(DbException e) => e switch
-    {
-        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode == 787,
-        PostgresException p => p.SqlState == PostgresErrorCodes.ForeignKeyViolation,
-        _ => false,
-    };
 
     private static string? IdempotencyKeyOf(HttpRequest request)
     {
@@ -98,7 +87,7 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
         var key = values.ToString().Trim();
         if (values.Count > 1 || key.Length is 0 or > 200 || key.Any(c => c is < (char)0x21 or > (char)0x7e))
         {
-            throw ApiException.Validation(IdempotencyHeader, "Idempotency-Key must be 1–200 visible ASCII characters");
+            throw DomainException.Validation(IdempotencyHeader, "Idempotency-Key must be 1–200 visible ASCII characters");
         }
 
         return key;

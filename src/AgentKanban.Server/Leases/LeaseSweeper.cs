@@ -1,5 +1,6 @@
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 using Microsoft.Extensions.Logging;
 

@@ -58,7 +58,7 @@ public static class WebReadApi
         var caller = http.GetCaller();
         var times = await store.ReadAsync(async (db, ct) =>
         {
-            var board = await Resolve.FindBoardAsync(db, caller.OwnerId, id, ct) ?? throw ApiException.NotFound("board", Validate.Truncate(id));
+            var board = await Resolve.FindBoardAsync(db, caller.OwnerId, id, ct) ?? throw DomainException.NotFound("board", Validate.Truncate(id));
             var placeholders = string.Join(", ", ColumnChanges.Select((_, i) => "@a" + i));
             await using var command = db.Command(
                     "SELECT t.id, t.status, t.created_at, " +

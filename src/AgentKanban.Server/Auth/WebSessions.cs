@@ -1,8 +1,8 @@
-using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 
-namespace AgentKanban.Server.Web;
+namespace AgentKanban.Server.Auth;
 
 /// <summary>
 /// Browser sessions of the web board. Signing in with a personal token mints an opaque random session id for the
