@@ -14,18 +14,6 @@ namespace AgentKanban.Server.Api;
 /// </summary>
 public static partial class TasksApi
 {
-    // One compare-and-set: a todo, assigned, unblocked task whose schedule has come, not leased by another machine
-    // (or its lease expired). A new lease bumps the epoch (fencing); the holder asking again only extends it.
-    private const string LeaseSql =
-        "UPDATE tasks SET epoch = CASE WHEN lease_machine_id = @m AND lease_expires_at > @now THEN epoch ELSE epoch + 1 END, " +
-        "lease_machine_id = @m, lease_expires_at = @exp, updated_at = @now " +
-        "WHERE id = @id AND owner_id = @o AND status = @todo AND assigned_to IS NOT NULL " +
-        "AND (scheduled_at IS NULL OR scheduled_at <= @now) " +
-        "AND (lease_machine_id IS NULL OR lease_expires_at <= @now OR lease_machine_id = @m) " +
-        "AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on " +
-        "WHERE d.task_id = tasks.id AND x.status NOT IN (@done, @cancelled)) " +
-        "RETURNING epoch";
-
     private static void MapLeases(RouteGroupBuilder tasks)
     {
         tasks.MapPost("/{id}/lease", LeaseAsync);
@@ -40,10 +28,7 @@ public static partial class TasksApi
         {
             var now = mutations.Clock.Now();
             var expires = now + options.LeaseTtl;
-            var epoch = await tx.Command(LeaseSql)
-                .Add("@m", caller.MachineId).Add("@now", now).Add("@exp", expires).Add("@id", id).Add("@o", caller.OwnerId)
-                .Add("@todo", TaskStatusNames.Todo).Add("@done", TaskStatusNames.Done).Add("@cancelled", TaskStatusNames.Cancelled)
-                .ScalarAsync(ct);
+            var epoch = await TaskRows.TryLeaseAsync(tx, caller.OwnerId, id, caller.MachineId!, now, expires, ct);
             if (epoch is null)
             {
                 throw await ExplainLeaseRefusalAsync(tx.Scope, caller, id, now, ct);
@@ -51,7 +36,7 @@ public static partial class TasksApi
 
             var task = (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct))!;
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
-            return ApiResult.Ok(new LeaseDto(id, caller.MachineId!, Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture), expires,
+            return ApiResult.Ok(new LeaseDto(id, caller.MachineId!, epoch.Value, expires,
                     (long)options.LeaseTtl.TotalMilliseconds),
                 ContractsJsonContext.Default.LeaseDto);
         });
@@ -76,12 +61,7 @@ public static partial class TasksApi
         return mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
-            var changed = await tx.Command(
-                    "UPDATE tasks SET lease_machine_id = NULL, lease_expires_at = NULL, epoch = epoch + 1, updated_at = @now " +
-                    "WHERE id = @id AND owner_id = @o AND lease_machine_id = @m AND status = @todo AND (@e IS NULL OR epoch = @e)")
-                .Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId).Add("@m", caller.MachineId).Add("@todo", TaskStatusNames.Todo)
-                .Add("@e", expected)
-                .ExecAsync(ct);
+            var changed = await TaskRows.ReturnLeaseAsync(tx, caller.OwnerId, id, caller.MachineId, expected, now, ct);
             var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw DomainException.NotFound("task", Validate.Truncate(id));
             if (changed == 0 && expected is { } stale && task.Epoch != stale && task.Lease?.MachineId == caller.MachineId)
             {
@@ -108,9 +88,7 @@ public static partial class TasksApi
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
-            var changed = await tx.Command("UPDATE tasks SET why = @r, why_at = @now WHERE id = @id AND owner_id = @o")
-                .Add("@r", string.IsNullOrWhiteSpace(reason) ? null : reason).Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId)
-                .ExecAsync(ct);
+            var changed = await TaskRows.SetWhyAsync(tx, caller.OwnerId, id, string.IsNullOrWhiteSpace(reason) ? null : reason, now, ct);
             if (changed == 0)
             {
                 throw DomainException.NotFound("task", Validate.Truncate(id));

@@ -20,12 +20,7 @@ internal static class AdminBootstrap
             return await store.WriteAsync(async (tx, ct) =>
             {
                 var token = Ids.NewSecret(Authenticator.UserTokenPrefix);
-                var inserted = await tx.Command(
-                    "INSERT INTO users (id, name, is_admin, token_hash, created_at) " +
-                    "SELECT @id, 'admin', @admin, @hash, @at WHERE NOT EXISTS (SELECT 1 FROM users)")
-                    .Add("@id", Ids.New()).Add("@admin", true).Add("@hash", Ids.Hash(token)).Add("@at", clock.Now())
-                    .ExecAsync(ct);
-                if (inserted == 0)
+                if (await UserRows.InsertFirstAdminAsync(tx, Ids.New(), Ids.Hash(token), clock.Now(), ct) == 0)
                 {
                     return null;
                 }

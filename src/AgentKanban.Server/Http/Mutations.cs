@@ -39,10 +39,7 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
                 var result = await work(tx, caller, ct);
                 if (key is not null && result.IsSuccess)
                 {
-                    await tx.Command("INSERT INTO idempotency_keys (identity, key, status_code, body, created_at) VALUES (@i, @k, @s, @b, @t)")
-                        .Add("@i", caller.IdentityKey).Add("@k", key).Add("@s", result.StatusCode)
-                        .Add("@b", System.Text.Encoding.UTF8.GetString(result.Body)).Add("@t", clock.Now())
-                        .ExecAsync(ct);
+                    await IdempotencyKeyRows.InsertAsync(tx, caller.IdentityKey, key, new(result.StatusCode, result.Body), clock.Now(), ct);
                 }
 
                 return result;
@@ -93,16 +90,6 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
         return key;
     }
 
-    private static async Task<ApiResult?> FindStoredAsync(DbScope db, string identity, string key, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command("SELECT status_code, body FROM idempotency_keys WHERE identity = @i AND key = @k")
-            .Add("@i", identity).Add("@k", key);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return ApiResult.Stored((int)reader.GetInt64(0), System.Text.Encoding.UTF8.GetBytes(reader.GetString(1)));
-    }
+    private static async Task<ApiResult?> FindStoredAsync(DbScope db, string identity, string key, CancellationToken cancellationToken) =>
+        await IdempotencyKeyRows.FindAsync(db, identity, key, cancellationToken) is { } answer ? ApiResult.Stored(answer.StatusCode, answer.Body) : null;
 }
