@@ -1,7 +1,7 @@
 using AgentKanban.Contracts;
 using AgentKanban.Server.Api;
 using AgentKanban.Server.Auth;
-using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Http;
 using AgentKanban.Server.Leases;
 using AgentKanban.Server.Storage;

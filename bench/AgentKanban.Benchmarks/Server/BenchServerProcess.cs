@@ -94,7 +94,7 @@ internal sealed class BenchServerProcess : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             PrintAdminToken = false,
             SqliteSynchronous = Enum.Parse<SqliteSynchronous>(synchronous),
-        }, configureServices: mode == "quiet" ? services => services.AddSingleton<AgentKanban.Server.Streams.IEventSignal>(new QuietSignal()) : null);
+        }, configureServices: mode == "quiet" ? services => services.AddSingleton<AgentKanban.Server.Storage.IEventSignal>(new QuietSignal()) : null);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         var token = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin-token"))).Trim();
@@ -117,7 +117,7 @@ internal sealed class BenchServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private sealed class QuietSignal : AgentKanban.Server.Streams.IEventSignal
+    private sealed class QuietSignal : AgentKanban.Server.Storage.IEventSignal
     {
         public void Notify(long latestEventId)
         {

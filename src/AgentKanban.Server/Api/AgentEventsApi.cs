@@ -36,7 +36,7 @@ public static class AgentEventsApi
         var isSelf = self.Kind == CallerKind.Session && self.SessionId == id;
         if (self.Kind != CallerKind.Machine && !isSelf)
         {
-            throw ApiException.Forbidden("agent events are posted by the session itself or by the machine that opened it");
+            throw DomainException.Forbidden("agent events are posted by the session itself or by the machine that opened it");
         }
 
         var body = await RequestBody.ReadAsync(http.Request, ContractsJsonContext.Default.AgentEventBatchRequest, optional: false, http.RequestAborted);
@@ -45,7 +45,7 @@ public static class AgentEventsApi
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
-            var target = await AgentEventRows.LockSessionAsync(tx, caller, id, ct);
+            var target = await LockSessionAsync(tx, caller, id, ct);
             var last = await AgentEventRows.LastSeqAsync(tx.Scope, id, ct);
 
             // Only seqs above the last stored one are new: a retried batch (or a stale copy of one) applies once, and
@@ -76,14 +76,14 @@ public static class AgentEventsApi
         {
             after = long.TryParse(afterSeq, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
                 ? parsed
-                : throw ApiException.Validation("after_seq", "'after_seq' must be a non-negative integer");
+                : throw DomainException.Validation("after_seq", "'after_seq' must be a non-negative integer");
         }
 
         var events = await store.ReadAsync(async (db, ct) =>
         {
             if (!await Resolve.TaskExistsAsync(db, caller.OwnerId, id, ct))
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
             return await AgentEventRows.ListAsync(db, caller.OwnerId, id, sessionId, after, ct);
@@ -91,37 +91,72 @@ public static class AgentEventsApi
         return ApiResult.Ok(events, ContractsJsonContext.Default.ListAgentEventDto);
     }
 
+    /// <summary>
+    /// Inside a write: the caller may post for the session (the session itself or the machine that opened it), the
+    /// session is open, has a task, and — for a worker — still holds the task's epoch. The session row stays locked to
+    /// the commit (PostgreSQL), so two batches of one session are applied one after the other and seq order holds.
+    /// </summary>
+    private static async Task<AgentEventRows.SessionTarget> LockSessionAsync(WriteTransaction tx, Caller caller, string sessionId, CancellationToken cancellationToken)
+    {
+        var session = await SessionRows.LockAsync(tx, caller.OwnerId, sessionId, cancellationToken)
+                      ?? throw DomainException.NotFound("session", Validate.Truncate(sessionId));
+        if (caller.Kind == CallerKind.Machine && caller.MachineId != session.MachineId)
+        {
+            throw DomainException.Forbidden("only the machine that opened a session may post its agent events");
+        }
+
+        if (session.Status != "active")
+        {
+            throw DomainException.Conflict($"session '{sessionId}' is closed");
+        }
+
+        if (session.TaskId is not { } taskId)
+        {
+            throw DomainException.Conflict($"session '{sessionId}' has no task to relay agent events to");
+        }
+
+        var task = await TaskRows.LockSharedAsync(tx, caller.OwnerId, taskId, cancellationToken)
+                   ?? throw DomainException.NotFound("task", Validate.Truncate(taskId));
+        if (session.AgentKind == "worker" && task.Epoch != session.Epoch)
+        {
+            // The task was re-leased: what this session's agent does no longer belongs on the task's stream.
+            throw DomainException.StaleEpoch(session.Epoch, task.Epoch);
+        }
+
+        return new AgentEventRows.SessionTarget(sessionId, taskId, task.BoardId, session.MachineId);
+    }
+
     /// <summary>Checks every event (400 naming <c>events[i].field</c>); returns them by seq, one per seq (the first copy wins).</summary>
     private static List<AgentEventDto> ValidateBatch(IReadOnlyList<AgentEventDto>? events)
     {
         if (events is null || events.Count == 0)
         {
-            throw ApiException.Validation("events", "'events' must hold at least one event");
+            throw DomainException.Validation("events", "'events' must hold at least one event");
         }
 
         if (events.Count > MaxBatch)
         {
-            throw ApiException.Validation("events", $"a batch holds at most {MaxBatch} events, not {events.Count}");
+            throw DomainException.Validation("events", $"a batch holds at most {MaxBatch} events, not {events.Count}");
         }
 
         var checkedEvents = new List<AgentEventDto>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
-            var e = events[i] ?? throw ApiException.Validation($"events[{i}]", $"'events[{i}]' must be an object");
+            var e = events[i] ?? throw DomainException.Validation($"events[{i}]", $"'events[{i}]' must be an object");
             if (e.Seq < 1)
             {
-                throw ApiException.Validation($"events[{i}].seq", $"'events[{i}].seq' must be 1 or more");
+                throw DomainException.Validation($"events[{i}].seq", $"'events[{i}].seq' must be 1 or more");
             }
 
             Validate.OneOf($"events[{i}].kind", e.Kind, AgentEventKinds.All);
             if (e.At == default)
             {
-                throw ApiException.Validation($"events[{i}].at", $"'events[{i}].at' (an ISO-8601 time) is required");
+                throw DomainException.Validation($"events[{i}].at", $"'events[{i}].at' (an ISO-8601 time) is required");
             }
 
             if (e.Data is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
             {
-                throw ApiException.Validation($"events[{i}].data", $"'events[{i}].data' must be a JSON object");
+                throw DomainException.Validation($"events[{i}].data", $"'events[{i}].data' must be a JSON object");
             }
 
             checkedEvents.Add(e with { SessionId = null, Data = e.Data is { ValueKind: JsonValueKind.Object } ? e.Data : EmptyObject });

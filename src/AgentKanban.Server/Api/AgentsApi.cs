@@ -1,5 +1,3 @@
-using System.Data.Common;
-using System.Text;
 using AgentKanban.Contracts;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
@@ -12,10 +10,7 @@ namespace AgentKanban.Server.Api;
 /// <summary>Agents (worker or leader; runtime, model, role, instructions). <c>{id}</c> accepts the id or the username.</summary>
 public static class AgentsApi
 {
-
     public static readonly string[] Kinds = ["worker", "leader"];
-
-    private const string Columns = "id, username, name, kind, runtime, model, role, instructions, permission_mode, created_at, updated_at";
 
     public static IEndpointRouteBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
@@ -45,16 +40,13 @@ public static class AgentsApi
         {
             if (await Resolve.FindAgentAsync(tx.Scope, caller.OwnerId, username, ct) is { Username: var existing } && existing == username)
             {
-                throw ApiException.Conflict($"an agent named '{username}' already exists", field: "username");
+                throw DomainException.Conflict($"an agent named '{username}' already exists", field: "username");
             }
 
             var id = Ids.New();
             var now = mutations.Clock.Now();
-            await tx.Command("INSERT INTO agents (id, owner_id, username, name, kind, runtime, model, role, instructions, permission_mode, created_at, updated_at) " +
-                             "VALUES (@id, @o, @u, @n, @k, @r, @m, @role, @i, @p, @t, @t)")
-                .Add("@id", id).Add("@o", caller.OwnerId).Add("@u", username).Add("@n", name).Add("@k", kind).Add("@r", runtime)
-                .Add("@m", model).Add("@role", role).Add("@i", instructions).Add("@p", permissionMode).Add("@t", now)
-                .ExecAsync(ct);
+            await AgentRows.InsertAsync(tx, id, caller.OwnerId, username, kind, runtime,
+                new AgentRows.Fields(Name: name, Model: model, Role: role, Instructions: instructions, PermissionMode: permissionMode), now, ct);
             return ApiResult.Created(await ReadAsync(tx.Scope, caller.OwnerId, id, ct), ContractsJsonContext.Default.AgentDto);
         });
     }
@@ -62,38 +54,7 @@ public static class AgentsApi
     public static async Task<ApiResult> ListAsync(HttpContext http, IStorageEngine store, string? runtime = null, string? kind = null, string? username = null)
     {
         var caller = http.GetCaller();
-        var agents = await store.ReadAsync(async (db, ct) =>
-        {
-            var sql = new StringBuilder($"SELECT {Columns} FROM agents WHERE owner_id = @o");
-            await using var command = db.Command("").Add("@o", caller.OwnerId);
-            if (runtime is not null)
-            {
-                sql.Append(" AND runtime = @r");
-                command.Add("@r", runtime);
-            }
-
-            if (kind is not null)
-            {
-                sql.Append(" AND kind = @k");
-                command.Add("@k", kind);
-            }
-
-            if (username is not null)
-            {
-                sql.Append(" AND username = @u");
-                command.Add("@u", username);
-            }
-
-            command.CommandText = sql.Append(" ORDER BY username").ToString();
-            var list = new List<AgentDto>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(Map(reader));
-            }
-
-            return list;
-        }, http.RequestAborted);
+        var agents = await store.ReadAsync((db, ct) => AgentRows.ListAsync(db, caller.OwnerId, runtime, kind, username, ct), http.RequestAborted);
         return ApiResult.Ok(agents, ContractsJsonContext.Default.ListAgentDto);
     }
 
@@ -123,18 +84,8 @@ public static class AgentsApi
         {
             var agent = await Resolve.AgentAsync(tx.Scope, caller.OwnerId, id, ct);
             // Absent fields stay; an empty string clears an optional one.
-            await tx.Command("UPDATE agents SET runtime = COALESCE(@r, runtime), kind = COALESCE(@k, kind), " +
-                             "name = CASE WHEN @hn THEN @n ELSE name END, model = CASE WHEN @hm THEN @m ELSE model END, " +
-                             "role = CASE WHEN @hr THEN @role ELSE role END, instructions = CASE WHEN @hi THEN @i ELSE instructions END, " +
-                             "permission_mode = CASE WHEN @hp THEN @p ELSE permission_mode END, updated_at = @t WHERE id = @id")
-                .Add("@r", runtime).Add("@k", kind)
-                .Add("@hn", name is not null).Add("@n", Blank(name))
-                .Add("@hm", model is not null).Add("@m", Blank(model))
-                .Add("@hr", role is not null).Add("@role", Blank(role))
-                .Add("@hi", instructions is not null).Add("@i", Blank(instructions))
-                .Add("@hp", permissionMode is not null).Add("@p", Blank(permissionMode))
-                .Add("@t", mutations.Clock.Now()).Add("@id", agent.Id)
-                .ExecAsync(ct);
+            await AgentRows.UpdateAsync(tx, agent.Id, new AgentRows.Fields(runtime, kind, name, model, role, instructions, permissionMode),
+                mutations.Clock.Now(), ct);
             return ApiResult.Ok(await ReadAsync(tx.Scope, caller.OwnerId, agent.Id, ct), ContractsJsonContext.Default.AgentDto);
         });
     }
@@ -146,20 +97,10 @@ public static class AgentsApi
         {
             var agent = await Resolve.AgentAsync(tx.Scope, caller.OwnerId, id, ct);
             var now = mutations.Clock.Now();
-            var assigned = new List<string>();
-            await using (var command = tx.Command("SELECT id FROM tasks WHERE assigned_to = @a").Add("@a", agent.Id))
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    assigned.Add(reader.GetString(0));
-                }
-            }
-
+            var assigned = await TaskRows.AssignedToAsync(tx.Scope, agent.Id, ct);
             // Its tasks become unassigned (and fenced: sessions of the deleted agent go with it).
-            await tx.Command("UPDATE tasks SET assigned_to = NULL, lease_machine_id = NULL, lease_expires_at = NULL, epoch = epoch + 1, " +
-                             "updated_at = @t WHERE assigned_to = @a").Add("@t", now).Add("@a", agent.Id).ExecAsync(ct);
-            await tx.Command("DELETE FROM agents WHERE id = @id").Add("@id", agent.Id).ExecAsync(ct);
+            await TaskRows.UnassignAllAsync(tx, agent.Id, now, ct);
+            await AgentRows.DeleteAsync(tx, agent.Id, ct);
             foreach (var taskId in assigned)
             {
                 if (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, taskId, now, ct) is { } task)
@@ -172,27 +113,6 @@ public static class AgentsApi
         });
     }
 
-    public static async Task<AgentDto> ReadAsync(DbScope db, string ownerId, string id, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command($"SELECT {Columns} FROM agents WHERE id = @id AND owner_id = @o").Add("@id", id).Add("@o", ownerId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw ApiException.NotFound("agent", id);
-    }
-
-    private static string? Blank(string? value) => value is "" ? null : value;
-
-    private static AgentDto Map(DbDataReader r) => new()
-    {
-        Id = r.GetString(0),
-        Username = r.GetString(1),
-        Name = r.GetStringOrNull(2),
-        Kind = r.GetString(3),
-        Runtime = r.GetString(4),
-        Model = r.GetStringOrNull(5),
-        Role = r.GetStringOrNull(6),
-        Instructions = r.GetStringOrNull(7),
-        PermissionMode = r.GetStringOrNull(8),
-        CreatedAt = r.GetTime(9),
-        UpdatedAt = r.GetTime(10),
-    };
+    private static async Task<AgentDto> ReadAsync(DbScope db, string ownerId, string id, CancellationToken cancellationToken) =>
+        await AgentRows.GetAsync(db, ownerId, id, cancellationToken) ?? throw DomainException.NotFound("agent", id);
 }

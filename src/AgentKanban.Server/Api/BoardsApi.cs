@@ -38,10 +38,7 @@ public static class BoardsApi
             await EnsureNameFreeAsync(tx.Scope, caller.OwnerId, name, null, ct);
             var id = Ids.New();
             var now = mutations.Clock.Now();
-            await tx.Command("INSERT INTO boards (id, owner_id, name, type, description, task_seq, created_at, updated_at) " +
-                             "VALUES (@id, @o, @n, @type, @d, 0, @t, @t)")
-                .Add("@id", id).Add("@o", caller.OwnerId).Add("@n", name).Add("@type", type).Add("@d", description).Add("@t", now)
-                .ExecAsync(ct);
+            await BoardRows.InsertAsync(tx, id, caller.OwnerId, name, type, description, now, ct);
             return ApiResult.Created(await ReadAsync(tx.Scope, caller.OwnerId, id, ct), ContractsJsonContext.Default.BoardDto);
         });
     }
@@ -49,32 +46,7 @@ public static class BoardsApi
     public static async Task<ApiResult> ListAsync(HttpContext http, IStorageEngine store, string? name = null)
     {
         var caller = http.GetCaller();
-        var boards = await store.ReadAsync(async (db, ct) =>
-        {
-            await using var command = db.Command("SELECT id FROM boards WHERE owner_id = @o" + (name is null ? "" : " AND name = @n") +
-                                                 " ORDER BY created_seq").Add("@o", caller.OwnerId);
-            if (name is not null)
-            {
-                command.Add("@n", name);
-            }
-
-            var ids = new List<string>();
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    ids.Add(reader.GetString(0));
-                }
-            }
-
-            var list = new List<BoardDto>(ids.Count);
-            foreach (var id in ids)
-            {
-                list.Add(await ReadAsync(db, caller.OwnerId, id, ct));
-            }
-
-            return list;
-        }, http.RequestAborted);
+        var boards = await store.ReadAsync((db, ct) => BoardRows.ListAsync(db, caller.OwnerId, name, ct), http.RequestAborted);
         return ApiResult.Ok(boards, ContractsJsonContext.Default.ListBoardDto);
     }
 
@@ -103,11 +75,7 @@ public static class BoardsApi
                 await EnsureNameFreeAsync(tx.Scope, caller.OwnerId, name, board.Id, ct);
             }
 
-            await tx.Command("UPDATE boards SET name = COALESCE(@n, name), description = CASE WHEN @hasd THEN @d ELSE description END, " +
-                             "updated_at = @t WHERE id = @id")
-                .Add("@n", name).Add("@hasd", description is not null).Add("@d", description is "" ? null : description)
-                .Add("@t", mutations.Clock.Now()).Add("@id", board.Id)
-                .ExecAsync(ct);
+            await BoardRows.UpdateAsync(tx, board.Id, name, description, mutations.Clock.Now(), ct);
             return ApiResult.Ok(await ReadAsync(tx.Scope, caller.OwnerId, board.Id, ct), ContractsJsonContext.Default.BoardDto);
         });
     }
@@ -125,7 +93,7 @@ public static class BoardsApi
                 tx.AddEvent(ServerEvents.Task(ServerEvents.TaskDeleted, caller.OwnerId, task, now));
             }
 
-            await tx.Command("DELETE FROM boards WHERE id = @id").Add("@id", board.Id).ExecAsync(ct);
+            await BoardRows.DeleteAsync(tx, board.Id, ct);
             return ApiResult.NoContent();
         });
     }
@@ -141,16 +109,12 @@ public static class BoardsApi
         {
             var board = await Resolve.BoardAsync(tx.Scope, caller.OwnerId, id, ct);
             var now = mutations.Clock.Now();
-            var added = await tx.Command("INSERT INTO labels (board_id, name, color, description, created_at) VALUES (@b, @n, @c, @d, @t) " +
-                                         "ON CONFLICT (board_id, name) DO NOTHING")
-                .Add("@b", board.Id).Add("@n", name).Add("@c", color).Add("@d", description).Add("@t", now)
-                .ExecAsync(ct);
-            if (added == 0)
+            if (await BoardRows.AddLabelAsync(tx, board.Id, name, color, description, now, ct) == 0)
             {
-                throw ApiException.Conflict($"board '{board.Name}' already has a label '{name}'", field: "name");
+                throw DomainException.Conflict($"board '{board.Name}' already has a label '{name}'", field: "name");
             }
 
-            await tx.Command("UPDATE boards SET updated_at = @t WHERE id = @id").Add("@t", now).Add("@id", board.Id).ExecAsync(ct);
+            await BoardRows.TouchAsync(tx, board.Id, now, ct);
             return ApiResult.Created(await ReadAsync(tx.Scope, caller.OwnerId, board.Id, ct), ContractsJsonContext.Default.BoardDto);
         });
     }
@@ -162,35 +126,22 @@ public static class BoardsApi
         {
             var board = await Resolve.BoardAsync(tx.Scope, caller.OwnerId, id, ct);
             var now = mutations.Clock.Now();
-            var removed = await tx.Command("DELETE FROM labels WHERE board_id = @b AND name = @n").Add("@b", board.Id).Add("@n", name).ExecAsync(ct);
-            if (removed == 0)
+            if (await BoardRows.RemoveLabelAsync(tx, board.Id, name, ct) == 0)
             {
-                throw ApiException.NotFound("label", Validate.Truncate(name));
+                throw DomainException.NotFound("label", Validate.Truncate(name));
             }
 
             // The label disappears from the board's tasks too.
-            var affected = new List<string>();
-            await using (var command = tx.Command("SELECT l.task_id FROM task_labels l JOIN tasks t ON t.id = l.task_id WHERE t.board_id = @b AND l.name = @n")
-                             .Add("@b", board.Id).Add("@n", name))
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            foreach (var taskId in await TaskRows.WithLabelAsync(tx.Scope, board.Id, name, ct))
             {
-                while (await reader.ReadAsync(ct))
-                {
-                    affected.Add(reader.GetString(0));
-                }
-            }
-
-            foreach (var taskId in affected)
-            {
-                await tx.Command("DELETE FROM task_labels WHERE task_id = @t AND name = @n").Add("@t", taskId).Add("@n", name).ExecAsync(ct);
-                await tx.Command("UPDATE tasks SET updated_at = @now WHERE id = @t").Add("@now", now).Add("@t", taskId).ExecAsync(ct);
+                await TaskRows.RemoveLabelAsync(tx, taskId, name, now, ct);
                 if (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, taskId, now, ct) is { } task)
                 {
                     tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
                 }
             }
 
-            await tx.Command("UPDATE boards SET updated_at = @t WHERE id = @id").Add("@t", now).Add("@id", board.Id).ExecAsync(ct);
+            await BoardRows.TouchAsync(tx, board.Id, now, ct);
             return ApiResult.Ok(await ReadAsync(tx.Scope, caller.OwnerId, board.Id, ct), ContractsJsonContext.Default.BoardDto);
         });
     }
@@ -201,45 +152,20 @@ public static class BoardsApi
         var name = Validate.Name(field, value, 50);
         if (name.Contains(',', StringComparison.Ordinal))
         {
-            throw ApiException.Validation(field, $"'{field}' must not contain a comma");
+            throw DomainException.Validation(field, $"'{field}' must not contain a comma");
         }
 
         return name;
     }
 
-    public static async Task<BoardDto> ReadAsync(DbScope db, string ownerId, string id, CancellationToken cancellationToken)
-    {
-        var labels = new List<LabelDto>();
-        await using (var command = db.Command("SELECT name, color, description FROM labels WHERE board_id = @b ORDER BY name").Add("@b", id))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                labels.Add(new LabelDto(reader.GetString(0), reader.GetString(1), reader.GetStringOrNull(2)));
-            }
-        }
-
-        await using (var command = db.Command("SELECT id, name, type, description, created_at, updated_at FROM boards WHERE id = @id AND owner_id = @o")
-                         .Add("@id", id).Add("@o", ownerId))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw ApiException.NotFound("board", id);
-            }
-
-            return new BoardDto(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetStringOrNull(3), labels,
-                reader.GetTime(4), reader.GetTime(5));
-        }
-    }
+    private static async Task<BoardDto> ReadAsync(DbScope db, string ownerId, string id, CancellationToken cancellationToken) =>
+        await BoardRows.GetAsync(db, ownerId, id, cancellationToken) ?? throw DomainException.NotFound("board", id);
 
     private static async Task EnsureNameFreeAsync(DbScope db, string ownerId, string name, string? exceptId, CancellationToken cancellationToken)
     {
-        var existing = await db.Command("SELECT id FROM boards WHERE owner_id = @o AND name = @n").Add("@o", ownerId).Add("@n", name)
-            .ScalarAsync(cancellationToken);
-        if (existing is string other && other != exceptId)
+        if (await BoardRows.IdByNameAsync(db, ownerId, name, cancellationToken) is { } other && other != exceptId)
         {
-            throw ApiException.Conflict($"a board named '{name}' already exists", field: "name");
+            throw DomainException.Conflict($"a board named '{name}' already exists", field: "name");
         }
     }
 }

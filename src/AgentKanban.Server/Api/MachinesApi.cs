@@ -1,9 +1,7 @@
-using System.Data.Common;
-using System.Text.Json;
 using AgentKanban.Contracts;
-using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Http;
 using AgentKanban.Server.Leases;
 using AgentKanban.Server.Storage;
@@ -18,11 +16,7 @@ namespace AgentKanban.Server.Api;
 /// </summary>
 public static class MachinesApi
 {
-    public static readonly TimeSpan OfflineAfter = TimeSpan.FromSeconds(60);
-
     public static readonly string[] RuntimeStatuses = ["ready", "limited", "unauthorized", "missing", "unhealthy"];
-
-    private const string Columns = "id, name, os, version, device_id, runtimes, usage, last_heartbeat_at, created_at";
 
     public static IEndpointRouteBuilder MapMachinesApi(this IEndpointRouteBuilder app)
     {
@@ -49,15 +43,7 @@ public static class MachinesApi
         {
             var apiKey = Ids.NewSecret(Authenticator.MachineKeyPrefix);
             var now = mutations.Clock.Now();
-            var id = (string)(await tx.Command(
-                    "INSERT INTO machines (id, owner_id, device_id, name, os, version, api_key_hash, runtimes, usage, last_heartbeat_at, created_at) " +
-                    "VALUES (@id, @o, @d, @n, @os, @v, @h, @r, '[]', @t, @t) " +
-                    "ON CONFLICT (owner_id, device_id) DO UPDATE SET name = excluded.name, os = excluded.os, version = excluded.version, " +
-                    "api_key_hash = excluded.api_key_hash, runtimes = excluded.runtimes, last_heartbeat_at = excluded.last_heartbeat_at " +
-                    "RETURNING id")
-                .Add("@id", Ids.New()).Add("@o", caller.OwnerId).Add("@d", deviceId).Add("@n", name).Add("@os", os).Add("@v", version)
-                .Add("@h", Ids.Hash(apiKey)).Add("@r", JsonSerializer.Serialize(runtimes, ServerJsonContext.Default.RuntimeList)).Add("@t", now)
-                .ScalarAsync(ct))!;
+            var id = await MachineRows.UpsertAsync(tx, Ids.New(), caller.OwnerId, deviceId, name, os, version, Ids.Hash(apiKey), runtimes, now, ct);
             var machine = await ReadAsync(tx.Scope, caller.OwnerId, id, now, ct);
             tx.AddEvent(ServerEvents.Machine(caller.OwnerId, machine, now));
             return ApiResult.Created(new MachineRegistrationDto(machine, apiKey), ContractsJsonContext.Default.MachineRegistrationDto);
@@ -68,18 +54,7 @@ public static class MachinesApi
     {
         var caller = http.GetCaller();
         var now = clock.Now();
-        var machines = await store.ReadAsync(async (db, ct) =>
-        {
-            await using var command = db.Command($"SELECT {Columns} FROM machines WHERE owner_id = @o ORDER BY name, id").Add("@o", caller.OwnerId);
-            var list = new List<MachineDto>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(Map(reader, now));
-            }
-
-            return list;
-        }, http.RequestAborted);
+        var machines = await store.ReadAsync((db, ct) => MachineRows.ListAsync(db, caller.OwnerId, now, ct), http.RequestAborted);
         return ApiResult.Ok(machines, ContractsJsonContext.Default.ListMachineDto);
     }
 
@@ -98,9 +73,8 @@ public static class MachinesApi
             var now = mutations.Clock.Now();
             var machine = await ReadAsync(tx.Scope, caller.OwnerId, id, now, ct);
             // Its leases end now; the sweeper returns in-progress tasks to todo on its next pass.
-            await tx.Command("UPDATE tasks SET lease_expires_at = @now WHERE lease_machine_id = @m AND lease_expires_at > @now")
-                .Add("@now", now).Add("@m", machine.Id).ExecAsync(ct);
-            await tx.Command("DELETE FROM machines WHERE id = @id").Add("@id", machine.Id).ExecAsync(ct);
+            await TaskRows.EndLeasesAsync(tx, machine.Id, now, ct);
+            await MachineRows.DeleteAsync(tx, machine.Id, ct);
             return ApiResult.NoContent();
         });
     }
@@ -125,26 +99,18 @@ public static class MachinesApi
             var now = mutations.Clock.Now();
             if (id != caller.MachineId)
             {
-                var exists = await tx.Command("SELECT 1 FROM machines WHERE id = @id AND owner_id = @o").Add("@id", id).Add("@o", caller.OwnerId).ScalarAsync(ct);
-                throw exists is null ? ApiException.NotFound("machine", Validate.Truncate(id)) : ApiException.Forbidden("a machine may only heartbeat for itself");
+                throw await MachineRows.ExistsAsync(tx.Scope, caller.OwnerId, id, ct)
+                    ? DomainException.Forbidden("a machine may only heartbeat for itself")
+                    : DomainException.NotFound("machine", Validate.Truncate(id));
             }
 
-            await tx.Command("UPDATE machines SET last_heartbeat_at = @t, version = COALESCE(@v, version), " +
-                             "runtimes = COALESCE(@r, runtimes), usage = COALESCE(@u, usage) WHERE id = @id")
-                .Add("@t", now).Add("@v", version)
-                .Add("@r", runtimes is null ? null : JsonSerializer.Serialize(runtimes, ServerJsonContext.Default.RuntimeList))
-                .Add("@u", usage is null ? null : JsonSerializer.Serialize(usage, ServerJsonContext.Default.UsageList))
-                .Add("@id", id)
-                .ExecAsync(ct);
+            await MachineRows.RecordHeartbeatAsync(tx, id, version, runtimes, usage, now, ct);
             // Leases live as long as their machine keeps heartbeating — expired ones too, as long as nobody took them over
             // (another machine's lease changes lease_machine_id, and the sweeper clears it): the epoch is the fence, not
             // the clock. A task in review keeps its machine's lease (its worktree and conversation are there) however
             // long the review takes, so a rejection goes back to the machine that did the work.
-            await tx.Command("UPDATE tasks SET lease_expires_at = @exp WHERE lease_machine_id = @m AND owner_id = @o AND status IN (@a, @b, @c)")
-                .Add("@exp", now + options.LeaseTtl).Add("@m", id).Add("@o", caller.OwnerId)
-                .Add("@a", TaskStatusNames.Todo).Add("@b", TaskStatusNames.InProgress).Add("@c", TaskStatusNames.InReview)
-                .ExecAsync(ct);
-            var leases = await HeldLeasesAsync(tx.Scope, caller.OwnerId, id, ct);
+            await TaskRows.RenewLeasesAsync(tx, caller.OwnerId, id, now + options.LeaseTtl, ct);
+            var leases = await TaskRows.HeldLeasesAsync(tx.Scope, caller.OwnerId, id, ct);
             var machine = await ReadAsync(tx.Scope, caller.OwnerId, id, now, ct);
             tx.AddEvent(ServerEvents.Machine(caller.OwnerId, machine, now));
             return ApiResult.Ok(new HeartbeatAnswerDto
@@ -157,47 +123,8 @@ public static class MachinesApi
         });
     }
 
-    private static async Task<List<HeldLeaseDto>> HeldLeasesAsync(DbScope db, string ownerId, string machineId, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command(
-                "SELECT id, epoch, status, lease_expires_at, active_session_id FROM tasks WHERE lease_machine_id = @m AND owner_id = @o ORDER BY id")
-            .Add("@m", machineId).Add("@o", ownerId);
-        var leases = new List<HeldLeaseDto>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            leases.Add(new HeldLeaseDto(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetTime(3), reader.GetStringOrNull(4)));
-        }
-
-        return leases;
-    }
-
-    public static async Task<MachineDto> ReadAsync(DbScope db, string ownerId, string id, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command($"SELECT {Columns} FROM machines WHERE owner_id = @o AND (id = @id OR name = @id) " +
-                                             "ORDER BY CASE WHEN id = @id THEN 0 ELSE 1 END LIMIT 1")
-            .Add("@o", ownerId).Add("@id", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Map(reader, now) : throw ApiException.NotFound("machine", Validate.Truncate(id));
-    }
-
-    private static MachineDto Map(DbDataReader r, DateTimeOffset now)
-    {
-        var lastHeartbeat = r.GetTimeOrNull(7);
-        return new MachineDto
-        {
-            Id = r.GetString(0),
-            Name = r.GetString(1),
-            Os = r.GetStringOrNull(2),
-            Version = r.GetStringOrNull(3),
-            DeviceId = r.GetStringOrNull(4),
-            Runtimes = JsonSerializer.Deserialize(r.GetString(5), ServerJsonContext.Default.RuntimeList) ?? [],
-            Usage = JsonSerializer.Deserialize(r.GetString(6), ServerJsonContext.Default.UsageList) ?? [],
-            LastHeartbeatAt = lastHeartbeat,
-            Status = lastHeartbeat is { } at && now - at < OfflineAfter ? "online" : "offline",
-            CreatedAt = r.GetTime(8),
-        };
-    }
+    private static async Task<MachineDto> ReadAsync(DbScope db, string ownerId, string id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await MachineRows.FindAsync(db, ownerId, id, now, cancellationToken) ?? throw DomainException.NotFound("machine", Validate.Truncate(id));
 
     private static List<RuntimeStatusDto>? ValidateRuntimes(IReadOnlyList<RuntimeStatusDto>? runtimes)
     {
@@ -208,7 +135,7 @@ public static class MachinesApi
 
         if (runtimes.Count > 50)
         {
-            throw ApiException.Validation("runtimes", "at most 50 runtimes");
+            throw DomainException.Validation("runtimes", "at most 50 runtimes");
         }
 
         var list = new List<RuntimeStatusDto>(runtimes.Count);
@@ -216,7 +143,7 @@ public static class MachinesApi
         {
             if (runtime is null)
             {
-                throw ApiException.Validation("runtimes", "'runtimes' must not contain null");
+                throw DomainException.Validation("runtimes", "'runtimes' must not contain null");
             }
 
             list.Add(new RuntimeStatusDto(
@@ -238,7 +165,7 @@ public static class MachinesApi
 
         if (usage.Count > 100)
         {
-            throw ApiException.Validation("usage", "at most 100 usage windows");
+            throw DomainException.Validation("usage", "at most 100 usage windows");
         }
 
         var list = new List<UsageWindowDto>(usage.Count);
@@ -246,12 +173,12 @@ public static class MachinesApi
         {
             if (window is null)
             {
-                throw ApiException.Validation("usage", "'usage' must not contain null");
+                throw DomainException.Validation("usage", "'usage' must not contain null");
             }
 
             if (double.IsNaN(window.Utilization) || window.Utilization is < 0 or > 100)
             {
-                throw ApiException.Validation("usage.utilization", "'utilization' is a percentage from 0 to 100");
+                throw DomainException.Validation("usage.utilization", "'utilization' is a percentage from 0 to 100");
             }
 
             list.Add(new UsageWindowDto(

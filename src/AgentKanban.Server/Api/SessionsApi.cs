@@ -1,5 +1,3 @@
-using System.Data.Common;
-using System.Text;
 using System.Text.RegularExpressions;
 using AgentKanban.Contracts;
 using AgentKanban.Contracts.Auth;
@@ -19,10 +17,6 @@ namespace AgentKanban.Server.Api;
 /// </summary>
 public static partial class SessionsApi
 {
-    private const string Columns =
-        "id, agent_id, machine_id, task_id, status, epoch, input_tokens, output_tokens, cache_read_tokens, " +
-        "cache_creation_tokens, cost_micro_usd, created_at, closed_at";
-
     private static readonly string[] Statuses = ["active", "closed"];
 
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
@@ -45,20 +39,20 @@ public static partial class SessionsApi
         var sessionId = body!.SessionId is null ? Ids.New() : Validate.Name("session_id", body.SessionId, 64);
         if (!SessionIdPattern().IsMatch(sessionId))
         {
-            throw ApiException.Validation("session_id", "'session_id' may contain only letters, digits, '-' and '_'");
+            throw DomainException.Validation("session_id", "'session_id' may contain only letters, digits, '-' and '_'");
         }
 
         var agentRef = Validate.Name("agent_id", body.AgentId);
         if (!SessionToken.IsValidPublicKey(body.PublicKey))
         {
-            throw ApiException.Validation("public_key", "'public_key' must be a base64 SubjectPublicKeyInfo of an ECDSA P-256 key");
+            throw DomainException.Validation("public_key", "'public_key' must be a base64 SubjectPublicKeyInfo of an ECDSA P-256 key");
         }
 
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
             var agent = await Resolve.FindAgentAsync(tx.Scope, caller.OwnerId, agentRef, ct)
-                        ?? throw ApiException.Validation("agent_id", $"agent '{Validate.Truncate(agentRef)}' not found");
+                        ?? throw DomainException.Validation("agent_id", $"agent '{Validate.Truncate(agentRef)}' not found");
             string? taskId = null;
             long epoch = 0;
             if (agent.Kind == "worker" || body.TaskId is not null)
@@ -67,16 +61,13 @@ public static partial class SessionsApi
                 (taskId, epoch) = await CheckLeaseAsync(tx, caller, agent, taskId, body.Epoch, now, ct);
             }
 
-            if (await tx.Command("SELECT 1 FROM sessions WHERE id = @id").Add("@id", sessionId).ScalarAsync(ct) is not null)
+            if (await SessionRows.ExistsAsync(tx.Scope, sessionId, ct))
             {
-                throw ApiException.Conflict($"session '{sessionId}' already exists", field: "session_id");
+                throw DomainException.Conflict($"session '{sessionId}' already exists", field: "session_id");
             }
 
-            await tx.Command("INSERT INTO sessions (id, owner_id, agent_id, machine_id, task_id, status, epoch, public_key, created_at) " +
-                             "VALUES (@id, @o, @a, @m, @t, 'active', @e, @k, @now)")
-                .Add("@id", sessionId).Add("@o", caller.OwnerId).Add("@a", agent.Id).Add("@m", caller.MachineId).Add("@t", taskId)
-                .Add("@e", epoch).Add("@k", body.PublicKey).Add("@now", now)
-                .ExecAsync(ct);
+            await SessionRows.InsertAsync(tx, new SessionRows.NewSession(sessionId, caller.OwnerId, agent.Id, caller.MachineId, taskId, epoch, body.PublicKey!),
+                now, ct);
             var session = await ReadAsync(tx.Scope, caller.OwnerId, sessionId, ct);
             tx.AddEvent(ServerEvents.Session(caller.OwnerId, session, now));
             return ApiResult.Created(session, ContractsJsonContext.Default.SessionDto);
@@ -98,42 +89,9 @@ public static partial class SessionsApi
 
         var sessions = await store.ReadAsync(async (db, ct) =>
         {
-            var sql = new StringBuilder($"SELECT {Columns} FROM sessions WHERE owner_id = @o");
-            await using var command = db.Command("").Add("@o", caller.OwnerId);
-            if (taskId is not null)
-            {
-                sql.Append(" AND task_id = @t");
-                command.Add("@t", taskId);
-            }
-
-            if (agentId is not null)
-            {
-                var agent = await Resolve.FindAgentAsync(db, caller.OwnerId, agentId, ct);
-                sql.Append(" AND agent_id = @a");
-                command.Add("@a", agent?.Id ?? agentId);
-            }
-
-            if (machineId is not null)
-            {
-                sql.Append(" AND machine_id = @m");
-                command.Add("@m", machineId);
-            }
-
-            if (status is not null)
-            {
-                sql.Append(" AND status = @s");
-                command.Add("@s", status);
-            }
-
-            command.CommandText = sql.Append(" ORDER BY created_seq DESC LIMIT 1000").ToString();
-            var list = new List<SessionDto>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(Map(reader));
-            }
-
-            return list;
+            // An agent is named by id or username; an unknown one matches no session.
+            var agent = agentId is null ? null : (await Resolve.FindAgentAsync(db, caller.OwnerId, agentId, ct))?.Id ?? agentId;
+            return await SessionRows.ListAsync(db, caller.OwnerId, new SessionRows.Filter(taskId, agent, machineId, status), ct);
         }, http.RequestAborted);
         return ApiResult.Ok(sessions, ContractsJsonContext.Default.ListSessionDto);
     }
@@ -154,14 +112,10 @@ public static partial class SessionsApi
             var current = await ReadAsync(tx.Scope, caller.OwnerId, id, ct);
             if (current.MachineId != caller.MachineId)
             {
-                throw ApiException.Forbidden("only the machine that opened a session may close or reopen it");
+                throw DomainException.Forbidden("only the machine that opened a session may close or reopen it");
             }
 
-            var changed = await tx.Command(status == "closed"
-                    ? "UPDATE sessions SET status = 'closed', closed_at = @now WHERE id = @id AND status = 'active'"
-                    : "UPDATE sessions SET status = 'active', closed_at = NULL WHERE id = @id AND status = 'closed'")
-                .Add("@now", now).Add("@id", id)
-                .ExecAsync(ct);
+            var changed = await SessionRows.SetStatusAsync(tx, id, close: status == "closed", now, ct);
             var session = await ReadAsync(tx.Scope, caller.OwnerId, id, ct);
             if (changed > 0)
             {
@@ -188,7 +142,7 @@ public static partial class SessionsApi
         var isSelf = self.Kind == CallerKind.Session && self.SessionId == id;
         if (self.Kind != CallerKind.Machine && !isSelf)
         {
-            throw ApiException.Forbidden("usage is reported by the session's machine or by the session itself");
+            throw DomainException.Forbidden("usage is reported by the session's machine or by the session itself");
         }
 
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
@@ -197,44 +151,25 @@ public static partial class SessionsApi
             var current = await ReadAsync(tx.Scope, caller.OwnerId, id, ct);
             if (caller.Kind == CallerKind.Machine && current.MachineId != caller.MachineId)
             {
-                throw ApiException.Forbidden("only the machine that opened a session may report its usage");
+                throw DomainException.Forbidden("only the machine that opened a session may report its usage");
             }
 
-            await tx.Command("UPDATE sessions SET input_tokens = input_tokens + @i, output_tokens = output_tokens + @o, " +
-                             "cache_read_tokens = cache_read_tokens + @cr, cache_creation_tokens = cache_creation_tokens + @cc, " +
-                             "cost_micro_usd = cost_micro_usd + @c WHERE id = @id")
-                .Add("@i", body.InputTokens).Add("@o", body.OutputTokens).Add("@cr", body.CacheReadTokens)
-                .Add("@cc", body.CacheCreationTokens).Add("@c", body.CostMicroUsd).Add("@id", id)
-                .ExecAsync(ct);
+            await SessionRows.AddUsageAsync(tx, id, body, ct);
             var session = await ReadAsync(tx.Scope, caller.OwnerId, id, ct);
             tx.AddEvent(ServerEvents.Session(caller.OwnerId, session, now));
             return ApiResult.Ok(session, ContractsJsonContext.Default.SessionDto);
         });
     }
 
-    public static async Task<SessionDto> ReadAsync(DbScope db, string ownerId, string id, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command($"SELECT {Columns} FROM sessions WHERE id = @id AND owner_id = @o").Add("@id", id).Add("@o", ownerId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Map(reader) : throw ApiException.NotFound("session", Validate.Truncate(id));
-    }
+    private static async Task<SessionDto> ReadAsync(DbScope db, string ownerId, string id, CancellationToken cancellationToken) =>
+        await SessionRows.GetAsync(db, ownerId, id, cancellationToken) ?? throw DomainException.NotFound("session", Validate.Truncate(id));
 
     /// <summary>The machine must hold the task's unexpired lease at the given epoch; a worker's task must be assigned to it.</summary>
     private static async Task<(string TaskId, long Epoch)> CheckLeaseAsync(
         WriteTransaction tx, Caller caller, Resolve.AgentRef agent, string taskId, long? epoch, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = tx.Command("SELECT assigned_to, epoch, lease_machine_id, lease_expires_at FROM tasks WHERE id = @id AND owner_id = @o" +
-                                             tx.Dialect.ForShare).Add("@id", taskId).Add("@o", caller.OwnerId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            throw ApiException.Validation("task_id", $"task '{Validate.Truncate(taskId)}' not found");
-        }
-
-        var assignedTo = reader.GetStringOrNull(0);
-        var taskEpoch = reader.GetInt64(1);
-        var leaseMachine = reader.GetStringOrNull(2);
-        var leaseExpires = reader.GetTimeOrNull(3);
+        var (assignedTo, taskEpoch, leaseMachine, leaseExpires) = await TaskRows.LockLeaseStateAsync(tx, caller.OwnerId, taskId, cancellationToken)
+            ?? throw DomainException.Validation("task_id", $"task '{Validate.Truncate(taskId)}' not found");
         if (agent.Kind == "leader")
         {
             return (taskId, epoch ?? taskEpoch);
@@ -242,17 +177,17 @@ public static partial class SessionsApi
 
         if (epoch is null)
         {
-            throw ApiException.Validation("epoch", "'epoch' (the task's lease epoch) is required for a worker session");
+            throw DomainException.Validation("epoch", "'epoch' (the task's lease epoch) is required for a worker session");
         }
 
         if (assignedTo != agent.Id)
         {
-            throw ApiException.Conflict($"task '{taskId}' is not assigned to agent '{agent.Username}'");
+            throw DomainException.Conflict($"task '{taskId}' is not assigned to agent '{agent.Username}'");
         }
 
         if (leaseMachine != caller.MachineId || leaseExpires is null || leaseExpires <= now)
         {
-            throw ApiException.Conflict(leaseMachine is not null && leaseMachine != caller.MachineId && leaseExpires > now
+            throw DomainException.Conflict(leaseMachine is not null && leaseMachine != caller.MachineId && leaseExpires > now
                 ? $"task '{taskId}' is leased by another machine"
                 : $"this machine holds no lease on task '{taskId}'; lease it first (POST /api/tasks/{taskId}/lease)",
                 leaseMachine is not null && leaseMachine != caller.MachineId && leaseExpires > now ? ErrorCodes.LeaseHeld : ErrorCodes.Conflict);
@@ -260,7 +195,7 @@ public static partial class SessionsApi
 
         if (epoch != taskEpoch)
         {
-            throw ApiException.Conflict($"epoch {epoch} is stale: the task's lease is at epoch {taskEpoch}", ErrorCodes.StaleEpoch, "epoch");
+            throw DomainException.Conflict($"epoch {epoch} is stale: the task's lease is at epoch {taskEpoch}", ErrorCodes.StaleEpoch, "epoch");
         }
 
         return (taskId, taskEpoch);
@@ -270,26 +205,9 @@ public static partial class SessionsApi
     {
         if (value < 0)
         {
-            throw ApiException.Validation(field, $"'{field}' must not be negative (counters only add up)");
+            throw DomainException.Validation(field, $"'{field}' must not be negative (counters only add up)");
         }
     }
-
-    private static SessionDto Map(DbDataReader r) => new()
-    {
-        Id = r.GetString(0),
-        AgentId = r.GetString(1),
-        MachineId = r.GetString(2),
-        TaskId = r.GetStringOrNull(3),
-        Status = r.GetString(4),
-        Epoch = r.GetInt64(5),
-        InputTokens = r.GetInt64(6),
-        OutputTokens = r.GetInt64(7),
-        CacheReadTokens = r.GetInt64(8),
-        CacheCreationTokens = r.GetInt64(9),
-        CostMicroUsd = r.GetInt64(10),
-        CreatedAt = r.GetTime(11),
-        ClosedAt = r.GetTimeOrNull(12),
-    };
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex SessionIdPattern();

@@ -1,7 +1,6 @@
 using AgentKanban.Contracts;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
-using AgentKanban.Server.Http;
 using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Api;
@@ -15,7 +14,7 @@ public static class TaskGuards
         ArgumentNullException.ThrowIfNull(caller);
         if (caller.IsWorker && caller.TaskId != taskId)
         {
-            throw ApiException.Forbidden($"this worker session may only act on its own task '{caller.TaskId}'");
+            throw DomainException.Forbidden($"this worker session may only act on its own task '{caller.TaskId}'");
         }
     }
 
@@ -33,12 +32,12 @@ public static class TaskGuards
 
         if (caller.TaskId is null)
         {
-            throw ApiException.Forbidden("this worker session holds no task, so it cannot create subtasks");
+            throw DomainException.Forbidden("this worker session holds no task, so it cannot create subtasks");
         }
 
         if (parentId is { Length: > 0 } && parentId != caller.TaskId)
         {
-            throw ApiException.Forbidden(
+            throw DomainException.Forbidden(
                 $"this worker session may only create subtasks of its own task '{caller.TaskId}' (parent_id '{Validate.Truncate(parentId)}' is another task)");
         }
     }
@@ -51,24 +50,14 @@ public static class TaskGuards
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(caller);
-        var epoch = await tx.Command("SELECT epoch FROM tasks WHERE id = @id AND owner_id = @o" + tx.Dialect.ForShare)
-            .Add("@id", taskId).Add("@o", caller.OwnerId).ScalarAsync(cancellationToken);
-        if (epoch is null)
+        var locked = await TaskRows.LockSharedAsync(tx, caller.OwnerId, taskId, cancellationToken)
+                     ?? throw DomainException.NotFound("task", Validate.Truncate(taskId));
+        if (caller.IsWorker && locked.Epoch != caller.Epoch)
         {
-            throw ApiException.NotFound("task", Validate.Truncate(taskId));
-        }
-
-        if (caller.IsWorker && Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture) != caller.Epoch)
-        {
-            throw StaleEpoch(caller.Epoch, Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture));
+            throw DomainException.StaleEpoch(caller.Epoch, locked.Epoch);
         }
 
         return await TaskRows.GetAsync(tx.Scope, caller.OwnerId, taskId, now, cancellationToken)
-               ?? throw ApiException.NotFound("task", Validate.Truncate(taskId));
+               ?? throw DomainException.NotFound("task", Validate.Truncate(taskId));
     }
-
-    public static ApiException StaleEpoch(long sessionEpoch, long taskEpoch) =>
-        ApiException.Conflict(
-            $"stale epoch: this session was started at epoch {sessionEpoch} but the task is now at epoch {taskEpoch} (it was re-leased or its lease expired)",
-            ErrorCodes.StaleEpoch);
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
@@ -11,8 +10,8 @@ namespace AgentKanban.Server.Api;
 
 /// <summary>
 /// <c>POST /api/tasks/{id}/{claim|review|reject|complete|cancel|release}</c>. The role is checked first (403), then the
-/// change is one compare-and-set UPDATE (<c>WHERE status IN (allowed) [AND epoch = …]</c>); only when it changed nothing
-/// is the row read, to say why (404, 409 stale epoch, 409 naming the current and allowed states).
+/// change is one compare-and-set UPDATE (<see cref="TaskRows.TransitionAsync"/>); only when it changed nothing is the row
+/// read, to say why (404, 409 stale epoch, 409 naming the current and allowed states).
 /// </summary>
 public static class TaskTransitionsApi
 {
@@ -48,40 +47,14 @@ public static class TaskTransitionsApi
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         var fence = caller.IsWorker ? caller.Epoch : requestedEpoch;
-        var command = tx.Command(UpdateSql(action, prUrl is { Length: > 0 }, fence is not null));
-        await using (command)
+        if (await TaskRows.TransitionAsync(tx, caller.OwnerId, id, action, fence, caller.SessionId, caller.AgentId, prUrl, now, cancellationToken) == 0)
         {
-            command.Add("@to", TaskTransitions.Target(action).ToName()).Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId);
-            var allowed = TaskTransitions.AllowedFrom(action);
-            for (var i = 0; i < allowed.Count; i++)
+            if (action == TaskAction.Claim && await AlreadyClaimedByAsync(tx, caller, id, now, cancellationToken) is { } claimed)
             {
-                command.Add(StatusParameters[i], allowed[i].ToName());
+                return ApiResult.Ok(claimed, ContractsJsonContext.Default.TaskDto);
             }
 
-            switch (action)
-            {
-                case TaskAction.Claim:
-                    command.Add("@session", caller.SessionId).Add("@agent", caller.AgentId);
-                    break;
-                case TaskAction.Review when prUrl is { Length: > 0 }:
-                    command.Add("@pr", prUrl);
-                    break;
-            }
-
-            if (fence is not null)
-            {
-                command.Add("@epoch", fence.Value);
-            }
-
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                if (action == TaskAction.Claim && await AlreadyClaimedByAsync(tx, caller, id, now, cancellationToken) is { } claimed)
-                {
-                    return ApiResult.Ok(claimed, ContractsJsonContext.Default.TaskDto);
-                }
-
-                throw await ExplainAsync(tx, caller, action, id, fence, cancellationToken);
-            }
+            throw await ExplainAsync(tx, caller, action, id, fence, cancellationToken);
         }
 
         var detail = action switch
@@ -89,66 +62,14 @@ public static class TaskTransitionsApi
             TaskAction.Review => prUrl is { Length: > 0 } ? prUrl : null,
             _ => reason,
         };
-        var activity = await TaskRows.AddActivityAsync(tx, id, caller.Role.ToName(), caller.ActorId, action.ToActivity(), detail,
+        var activity = await ActivityRows.AddAsync(tx, id, caller.Role.ToName(), caller.ActorId, action.ToActivity(), detail,
             caller.SessionId, now, cancellationToken);
         var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, cancellationToken)
-                   ?? throw ApiException.NotFound("task", id);
+                   ?? throw DomainException.NotFound("task", id);
         tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
         tx.AddEvent(ServerEvents.Activity(caller.OwnerId, task, activity));
         return ApiResult.Ok(task, ContractsJsonContext.Default.TaskDto);
     }
-
-    private static readonly string[] StatusParameters = ["@s0", "@s1", "@s2", "@s3", "@s4"];
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(TaskAction, bool, bool), string> Statements = new();
-
-    /// <summary>
-    /// The compare-and-set for one action: <c>UPDATE tasks SET status = @to … WHERE id = @id AND owner_id = @o AND status IN
-    /// (allowed) [AND epoch = @epoch] [AND assigned_to = @agent]</c>. The text depends only on its inputs, so it is built once
-    /// and reused as a prepared statement.
-    /// </summary>
-    private static string UpdateSql(TaskAction action, bool withPrUrl, bool fenced) => Statements.GetOrAdd((action, withPrUrl, fenced), static key =>
-    {
-        var (action, withPrUrl, fenced) = key;
-        var sql = new StringBuilder("UPDATE tasks SET status = @to, updated_at = @now");
-        switch (action)
-        {
-            case TaskAction.Claim:
-                sql.Append(", active_session_id = @session");
-                break;
-            case TaskAction.Review when withPrUrl:
-                sql.Append(", pr_url = @pr");
-                break;
-            case TaskAction.Complete or TaskAction.Cancel:
-                // A finished task needs no lease any more.
-                sql.Append(", lease_machine_id = NULL, lease_expires_at = NULL");
-                break;
-            case TaskAction.Release:
-                // Back to todo for another run: the old lease and its sessions are fenced off by the new epoch.
-                sql.Append(", scheduled_at = NULL, lease_machine_id = NULL, lease_expires_at = NULL, active_session_id = NULL, epoch = epoch + 1");
-                break;
-        }
-
-        sql.Append(" WHERE id = @id AND owner_id = @o AND status IN (");
-        var allowed = TaskTransitions.AllowedFrom(action);
-        for (var i = 0; i < allowed.Count; i++)
-        {
-            sql.Append(i == 0 ? "" : ", ").Append(StatusParameters[i]);
-        }
-
-        sql.Append(')');
-        if (fenced)
-        {
-            sql.Append(" AND epoch = @epoch");
-        }
-
-        if (action == TaskAction.Claim)
-        {
-            sql.Append(" AND assigned_to = @agent");
-        }
-
-        return sql.ToString();
-    });
 
     /// <summary>
     /// Claiming is idempotent for the session that holds the claim: the daemon restores a claim for a session it moved to
@@ -161,49 +82,43 @@ public static class TaskTransitionsApi
             return null;
         }
 
-        var held = await tx.Command("SELECT 1 FROM tasks WHERE id = @id AND owner_id = @o AND status = @s AND active_session_id = @session AND epoch = @epoch")
-            .Add("@id", id).Add("@o", caller.OwnerId).Add("@s", TaskStatusNames.InProgress).Add("@session", caller.SessionId).Add("@epoch", caller.Epoch)
-            .ScalarAsync(cancellationToken);
-        return held is null ? null : await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, cancellationToken);
+        return await TaskRows.IsClaimedByAsync(tx.Scope, caller.OwnerId, id, caller.SessionId, caller.Epoch, cancellationToken)
+            ? await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, cancellationToken)
+            : null;
     }
 
     /// <summary>The compare-and-set changed nothing: read the row once to tell the caller why.</summary>
-    private static async Task<ApiException> ExplainAsync(
+    private static async Task<DomainException> ExplainAsync(
         WriteTransaction tx, Caller caller, TaskAction action, string id, long? fence, CancellationToken cancellationToken)
     {
-        await using var command = tx.Command("SELECT status, epoch, assigned_to FROM tasks WHERE id = @id AND owner_id = @o")
-            .Add("@id", id).Add("@o", caller.OwnerId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        if (await TaskRows.TransitionStateAsync(tx.Scope, caller.OwnerId, id, cancellationToken) is not { } state)
         {
-            return ApiException.NotFound("task", Validate.Truncate(id));
+            return DomainException.NotFound("task", Validate.Truncate(id));
         }
 
-        var statusName = reader.GetString(0);
-        var epoch = reader.GetInt64(1);
-        var assignedTo = reader.GetStringOrNull(2);
+        var (statusName, epoch, assignedTo) = state;
         if (fence is { } expected && expected != epoch)
         {
-            return TaskGuards.StaleEpoch(expected, epoch);
+            return DomainException.StaleEpoch(expected, epoch);
         }
 
         if (!TaskStatusNames.TryParse(statusName, out var status))
         {
-            return ApiException.Conflict($"task is in an unknown state '{statusName}'");
+            return DomainException.Conflict($"task is in an unknown state '{statusName}'");
         }
 
         if (!TaskTransitions.AllowedFrom(action).Contains(status))
         {
-            return ApiException.Conflict(TaskTransitions.DescribeIllegal(action, status), ErrorCodes.IllegalTransition);
+            return DomainException.Conflict(TaskTransitions.DescribeIllegal(action, status), ErrorCodes.IllegalTransition);
         }
 
         if (action == TaskAction.Claim && assignedTo != caller.AgentId)
         {
-            return ApiException.Conflict(assignedTo is null
+            return DomainException.Conflict(assignedTo is null
                 ? "the task is not assigned to any agent; only its assignee can claim it"
                 : "the task is assigned to another agent; only its assignee can claim it");
         }
 
-        return ApiException.Conflict("the task changed concurrently; read it again and retry");
+        return DomainException.Conflict("the task changed concurrently; read it again and retry");
     }
 }

@@ -14,18 +14,6 @@ namespace AgentKanban.Server.Api;
 /// </summary>
 public static partial class TasksApi
 {
-    // One compare-and-set: a todo, assigned, unblocked task whose schedule has come, not leased by another machine
-    // (or its lease expired). A new lease bumps the epoch (fencing); the holder asking again only extends it.
-    private const string LeaseSql =
-        "UPDATE tasks SET epoch = CASE WHEN lease_machine_id = @m AND lease_expires_at > @now THEN epoch ELSE epoch + 1 END, " +
-        "lease_machine_id = @m, lease_expires_at = @exp, updated_at = @now " +
-        "WHERE id = @id AND owner_id = @o AND status = @todo AND assigned_to IS NOT NULL " +
-        "AND (scheduled_at IS NULL OR scheduled_at <= @now) " +
-        "AND (lease_machine_id IS NULL OR lease_expires_at <= @now OR lease_machine_id = @m) " +
-        "AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on " +
-        "WHERE d.task_id = tasks.id AND x.status NOT IN (@done, @cancelled)) " +
-        "RETURNING epoch";
-
     private static void MapLeases(RouteGroupBuilder tasks)
     {
         tasks.MapPost("/{id}/lease", LeaseAsync);
@@ -40,10 +28,7 @@ public static partial class TasksApi
         {
             var now = mutations.Clock.Now();
             var expires = now + options.LeaseTtl;
-            var epoch = await tx.Command(LeaseSql)
-                .Add("@m", caller.MachineId).Add("@now", now).Add("@exp", expires).Add("@id", id).Add("@o", caller.OwnerId)
-                .Add("@todo", TaskStatusNames.Todo).Add("@done", TaskStatusNames.Done).Add("@cancelled", TaskStatusNames.Cancelled)
-                .ScalarAsync(ct);
+            var epoch = await TaskRows.TryLeaseAsync(tx, caller.OwnerId, id, caller.MachineId!, now, expires, ct);
             if (epoch is null)
             {
                 throw await ExplainLeaseRefusalAsync(tx.Scope, caller, id, now, ct);
@@ -51,7 +36,7 @@ public static partial class TasksApi
 
             var task = (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct))!;
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
-            return ApiResult.Ok(new LeaseDto(id, caller.MachineId!, Convert.ToInt64(epoch, System.Globalization.CultureInfo.InvariantCulture), expires,
+            return ApiResult.Ok(new LeaseDto(id, caller.MachineId!, epoch.Value, expires,
                     (long)options.LeaseTtl.TotalMilliseconds),
                 ContractsJsonContext.Default.LeaseDto);
         });
@@ -70,29 +55,24 @@ public static partial class TasksApi
         {
             expected = long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
                 ? parsed
-                : throw ApiException.Validation("epoch", "epoch must be a non-negative integer");
+                : throw DomainException.Validation("epoch", "epoch must be a non-negative integer");
         }
 
         return mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
-            var changed = await tx.Command(
-                    "UPDATE tasks SET lease_machine_id = NULL, lease_expires_at = NULL, epoch = epoch + 1, updated_at = @now " +
-                    "WHERE id = @id AND owner_id = @o AND lease_machine_id = @m AND status = @todo AND (@e IS NULL OR epoch = @e)")
-                .Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId).Add("@m", caller.MachineId).Add("@todo", TaskStatusNames.Todo)
-                .Add("@e", expected)
-                .ExecAsync(ct);
-            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
+            var changed = await TaskRows.ReturnLeaseAsync(tx, caller.OwnerId, id, caller.MachineId, expected, now, ct);
+            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw DomainException.NotFound("task", Validate.Truncate(id));
             if (changed == 0 && expected is { } stale && task.Epoch != stale && task.Lease?.MachineId == caller.MachineId)
             {
-                throw TaskGuards.StaleEpoch(stale, task.Epoch);
+                throw DomainException.StaleEpoch(stale, task.Epoch);
             }
 
             if (changed == 0)
             {
                 throw task.Status != TaskStatusNames.Todo
-                    ? ApiException.Conflict($"task is {task.Status}: only a todo task's lease can be given back (release an in-progress task instead)")
-                    : ApiException.Conflict("this machine holds no lease on the task");
+                    ? DomainException.Conflict($"task is {task.Status}: only a todo task's lease can be given back (release an in-progress task instead)")
+                    : DomainException.Conflict("this machine holds no lease on the task");
             }
 
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, caller.OwnerId, task, now));
@@ -108,12 +88,10 @@ public static partial class TasksApi
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
-            var changed = await tx.Command("UPDATE tasks SET why = @r, why_at = @now WHERE id = @id AND owner_id = @o")
-                .Add("@r", string.IsNullOrWhiteSpace(reason) ? null : reason).Add("@now", now).Add("@id", id).Add("@o", caller.OwnerId)
-                .ExecAsync(ct);
+            var changed = await TaskRows.SetWhyAsync(tx, caller.OwnerId, id, string.IsNullOrWhiteSpace(reason) ? null : reason, now, ct);
             if (changed == 0)
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
             var task = (await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct))!;
@@ -122,39 +100,39 @@ public static partial class TasksApi
         });
     }
 
-    private static async Task<ApiException> ExplainLeaseRefusalAsync(DbScope db, Caller caller, string id, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<DomainException> ExplainLeaseRefusalAsync(DbScope db, Caller caller, string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var task = await TaskRows.GetAsync(db, caller.OwnerId, id, now, cancellationToken);
         if (task is null)
         {
-            return ApiException.NotFound("task", Validate.Truncate(id));
+            return DomainException.NotFound("task", Validate.Truncate(id));
         }
 
         if (task.Status != TaskStatusNames.Todo)
         {
-            return ApiException.Conflict($"task is {task.Status}: only todo tasks can be leased", ErrorCodes.IllegalTransition);
+            return DomainException.Conflict($"task is {task.Status}: only todo tasks can be leased", ErrorCodes.IllegalTransition);
         }
 
         if (task.AssignedTo is null)
         {
-            return ApiException.Conflict("task is not assigned to an agent");
+            return DomainException.Conflict("task is not assigned to an agent");
         }
 
         if (task.Blocked)
         {
-            return ApiException.Conflict("task is blocked by unfinished dependencies");
+            return DomainException.Conflict("task is blocked by unfinished dependencies");
         }
 
         if (task.ScheduledAt > now)
         {
-            return ApiException.Conflict($"task is scheduled for {task.ScheduledAt:O}");
+            return DomainException.Conflict($"task is scheduled for {task.ScheduledAt:O}");
         }
 
         if (task.Lease is { } lease && lease.MachineId != caller.MachineId)
         {
-            return ApiException.Conflict($"task is leased by machine '{lease.MachineId}' until {lease.ExpiresAt:O}", ErrorCodes.LeaseHeld);
+            return DomainException.Conflict($"task is leased by machine '{lease.MachineId}' until {lease.ExpiresAt:O}", ErrorCodes.LeaseHeld);
         }
 
-        return ApiException.Conflict("the task changed concurrently; read it again and retry");
+        return DomainException.Conflict("the task changed concurrently; read it again and retry");
     }
 }

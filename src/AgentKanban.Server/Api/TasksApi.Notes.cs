@@ -32,7 +32,7 @@ public static partial class TasksApi
         {
             var now = mutations.Clock.Now();
             var task = await TaskGuards.LockTaskAsync(tx, caller, id, now, ct);
-            var activity = await TaskRows.AddActivityAsync(tx, id, caller.Role.ToName(), caller.ActorId, "commented", detail, caller.SessionId, now, ct);
+            var activity = await ActivityRows.AddAsync(tx, id, caller.Role.ToName(), caller.ActorId, "commented", detail, caller.SessionId, now, ct);
             tx.AddEvent(ServerEvents.Activity(caller.OwnerId, task, activity));
             return ApiResult.Created(activity, ContractsJsonContext.Default.ActivityDto);
         });
@@ -45,10 +45,10 @@ public static partial class TasksApi
         {
             if (!await Resolve.TaskExistsAsync(db, caller.OwnerId, id, ct))
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
-            return await TaskRows.ActivityAsync(db, id, DetailEntries, ct);
+            return await ActivityRows.ListAsync(db, id, DetailEntries, ct);
         }, http.RequestAborted);
         return ApiResult.Ok(activity, ContractsJsonContext.Default.ListActivityDto);
     }
@@ -71,9 +71,7 @@ public static partial class TasksApi
                 _ => "agent",
             };
             var message = new MessageDto(Ids.New(), id, senderType, caller.ActorId, content, now);
-            await tx.Command("INSERT INTO messages (id, task_id, sender_type, sender_id, content, created_at) VALUES (@id, @t, @st, @s, @c, @now)")
-                .Add("@id", message.Id).Add("@t", id).Add("@st", senderType).Add("@s", message.SenderId).Add("@c", content).Add("@now", now)
-                .ExecAsync(ct);
+            await MessageRows.AddAsync(tx, message, ct);
             tx.AddEvent(ServerEvents.Message(caller.OwnerId, task, message));
             return ApiResult.Created(message, ContractsJsonContext.Default.MessageDto);
         });
@@ -86,10 +84,10 @@ public static partial class TasksApi
         {
             if (!await Resolve.TaskExistsAsync(db, caller.OwnerId, id, ct))
             {
-                throw ApiException.NotFound("task", Validate.Truncate(id));
+                throw DomainException.NotFound("task", Validate.Truncate(id));
             }
 
-            return await TaskRows.MessagesAsync(db, id, DetailEntries, ct);
+            return await MessageRows.ListAsync(db, id, DetailEntries, ct);
         }, http.RequestAborted);
         return ApiResult.Ok(messages, ContractsJsonContext.Default.ListMessageDto);
     }

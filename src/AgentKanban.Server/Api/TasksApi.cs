@@ -3,6 +3,7 @@ using AgentKanban.Contracts.Json;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Http;
 using AgentKanban.Server.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -69,20 +70,19 @@ public static partial class TasksApi
                 parentId = parentRef is { Length: > 0 } ? parentRef : null;
                 if (parentId is not null)
                 {
-                    parentBoard = (string?)await tx.Command("SELECT board_id FROM tasks WHERE id = @id AND owner_id = @o")
-                                      .Add("@id", parentId).Add("@o", caller.OwnerId).ScalarAsync(ct)
-                                  ?? throw ApiException.Validation("parent_id", $"parent task '{Validate.Truncate(parentId)}' not found");
+                    parentBoard = await TaskRows.BoardOfAsync(db, caller.OwnerId, parentId, ct)
+                                  ?? throw DomainException.Validation("parent_id", $"parent task '{Validate.Truncate(parentId)}' not found");
                 }
             }
 
             var board = boardRef is { Length: > 0 }
-                ? await Resolve.FindBoardAsync(db, caller.OwnerId, boardRef, ct) ?? throw ApiException.Validation("board_id", $"board '{Validate.Truncate(boardRef)}' not found")
+                ? await Resolve.FindBoardAsync(db, caller.OwnerId, boardRef, ct) ?? throw DomainException.Validation("board_id", $"board '{Validate.Truncate(boardRef)}' not found")
                 : parentBoard is not null
                     ? await Resolve.BoardAsync(db, caller.OwnerId, parentBoard, ct)
-                    : throw ApiException.Validation("board_id", "'board_id' is required (a board id or name)");
+                    : throw DomainException.Validation("board_id", "'board_id' is required (a board id or name)");
             if (caller.IsWorker && board.Id != parentBoard)
             {
-                throw ApiException.Forbidden($"a worker session creates tasks only on its own task's board (board '{Validate.Truncate(boardRef!)}' is another board)");
+                throw DomainException.Forbidden($"a worker session creates tasks only on its own task's board (board '{Validate.Truncate(boardRef!)}' is another board)");
             }
 
             var repositoryId = await RepositoryForBoardAsync(db, caller.OwnerId, board, repoRef, ct);
@@ -90,26 +90,20 @@ public static partial class TasksApi
             await CheckLabelsAsync(db, board, labels, ct);
             await CheckDependenciesAsync(db, caller.OwnerId, dependsOn, ct);
 
-            var seq = Convert.ToInt64(await tx.Command("UPDATE boards SET task_seq = task_seq + 1 WHERE id = @b RETURNING task_seq")
-                .Add("@b", board.Id).ScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            var seq = await BoardRows.NextTaskSeqAsync(tx, board.Id, ct);
             var id = Ids.New();
-            await tx.Command("INSERT INTO tasks (id, owner_id, board_id, seq, status, title, description, repository_id, assigned_to, " +
-                             "scheduled_at, parent_id, position, created_by, epoch, created_at, updated_at) VALUES " +
-                             "(@id, @o, @b, @seq, @status, @title, @d, @r, @a, @sched, @parent, @seq, @by, 0, @now, @now)")
-                .Add("@id", id).Add("@o", caller.OwnerId).Add("@b", board.Id).Add("@seq", seq).Add("@status", TaskStatusNames.Todo)
-                .Add("@title", title).Add("@d", description).Add("@r", repositoryId).Add("@a", assignee)
-                .Add("@sched", Truncate(body.ScheduledAt)).Add("@parent", parentId).Add("@by", caller.ActorId).Add("@now", now)
-                .ExecAsync(ct);
-            await ReplaceLabelsAsync(tx, id, labels, ct);
-            await ReplaceDependenciesAsync(tx, id, dependsOn, ct);
+            await TaskRows.InsertAsync(tx, new TaskRows.NewTask(id, caller.OwnerId, board.Id, seq, title, description, repositoryId, assignee,
+                Truncate(body.ScheduledAt), parentId, caller.ActorId), now, ct);
+            await TaskRows.AddLabelsAsync(tx, id, labels, ct);
+            await TaskRows.AddDependenciesAsync(tx, id, dependsOn, ct);
 
-            var created = await TaskRows.AddActivityAsync(tx, id, caller.Role.ToName(), caller.ActorId, "created", null, caller.SessionId, now, ct);
+            var created = await ActivityRows.AddAsync(tx, id, caller.Role.ToName(), caller.ActorId, "created", null, caller.SessionId, now, ct);
             var task = (await TaskRows.GetAsync(db, caller.OwnerId, id, now, ct))!;
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskCreated, caller.OwnerId, task, now));
             tx.AddEvent(ServerEvents.Activity(caller.OwnerId, task, created));
             if (assignee is not null)
             {
-                var assigned = await TaskRows.AddActivityAsync(tx, id, caller.Role.ToName(), caller.ActorId, "assigned", assignee, caller.SessionId, now, ct);
+                var assigned = await ActivityRows.AddAsync(tx, id, caller.Role.ToName(), caller.ActorId, "assigned", assignee, caller.SessionId, now, ct);
                 tx.AddEvent(ServerEvents.Activity(caller.OwnerId, task, assigned));
             }
 
@@ -129,7 +123,7 @@ public static partial class TasksApi
         var caller = http.GetCaller();
         if (status is not null && !TaskStatusNames.TryParse(status, out _))
         {
-            throw ApiException.Validation("status", $"'status' must be one of: {string.Join(", ", TaskStatusNames.All.Select(s => s.ToName()))}");
+            throw DomainException.Validation("status", $"'status' must be one of: {string.Join(", ", TaskStatusNames.All.Select(s => s.ToName()))}");
         }
 
         var tasks = await store.ReadAsync(async (db, ct) =>
@@ -154,11 +148,11 @@ public static partial class TasksApi
         var caller = http.GetCaller();
         var task = await store.ReadAsync(async (db, ct) =>
         {
-            var found = await TaskRows.GetAsync(db, caller.OwnerId, id, clock.Now(), ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
+            var found = await TaskRows.GetAsync(db, caller.OwnerId, id, clock.Now(), ct) ?? throw DomainException.NotFound("task", Validate.Truncate(id));
             return found with
             {
-                Activity = await TaskRows.ActivityAsync(db, id, DetailEntries, ct),
-                Messages = await TaskRows.MessagesAsync(db, id, DetailEntries, ct),
+                Activity = await ActivityRows.ListAsync(db, id, DetailEntries, ct),
+                Messages = await MessageRows.ListAsync(db, id, DetailEntries, ct),
             };
         }, http.RequestAborted);
         return ApiResult.Ok(task, ContractsJsonContext.Default.TaskDto);
@@ -170,15 +164,11 @@ public static partial class TasksApi
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var now = mutations.Clock.Now();
-            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw ApiException.NotFound("task", Validate.Truncate(id));
-            var dependents = await DependentsAsync(tx.Scope, id, ct);
-            var deleted = await tx.Command("DELETE FROM tasks WHERE id = @id AND owner_id = @o AND status IN (@a, @b, @c)")
-                .Add("@id", id).Add("@o", caller.OwnerId)
-                .Add("@a", TaskStatusNames.Todo).Add("@b", TaskStatusNames.Done).Add("@c", TaskStatusNames.Cancelled)
-                .ExecAsync(ct);
-            if (deleted == 0)
+            var task = await TaskRows.GetAsync(tx.Scope, caller.OwnerId, id, now, ct) ?? throw DomainException.NotFound("task", Validate.Truncate(id));
+            var dependents = await TaskRows.DependentsAsync(tx.Scope, id, ct);
+            if (await TaskRows.DeleteSettledAsync(tx, caller.OwnerId, id, ct) == 0)
             {
-                throw ApiException.Conflict($"task is {task.Status}: cancel it before deleting it (only todo, done or cancelled tasks can be deleted)");
+                throw DomainException.Conflict($"task is {task.Status}: cancel it before deleting it (only todo, done or cancelled tasks can be deleted)");
             }
 
             tx.AddEvent(ServerEvents.Task(ServerEvents.TaskDeleted, caller.OwnerId, task, now));
@@ -202,7 +192,7 @@ public static partial class TasksApi
     private static DateTimeOffset? ParseSchedule(string value) =>
         value.Length == 0 ? null
         : ZonedDateTimeOffsetConverter.TryParse(value, out var parsed) ? Truncate(parsed)
-        : throw ApiException.Validation("scheduled_at", "'scheduled_at' " + ZonedDateTimeOffsetConverter.Expectation);
+        : throw DomainException.Validation("scheduled_at", "'scheduled_at' " + ZonedDateTimeOffsetConverter.Expectation);
 
     private static List<string> Distinct(string field, IReadOnlyList<string>? values, int max)
     {
@@ -213,7 +203,7 @@ public static partial class TasksApi
 
         if (values.Count > max)
         {
-            throw ApiException.Validation(field, $"'{field}' may list at most {max} entries");
+            throw DomainException.Validation(field, $"'{field}' may list at most {max} entries");
         }
 
         var list = new List<string>(values.Count);

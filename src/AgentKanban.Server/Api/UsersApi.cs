@@ -1,4 +1,3 @@
-using System.Data.Common;
 using AgentKanban.Contracts;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
@@ -42,16 +41,14 @@ public static class UsersApi
         var name = Validate.Name("name", body!.Name, 100);
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
-            if (await tx.Command("SELECT 1 FROM users WHERE name = @n").Add("@n", name).ScalarAsync(ct) is not null)
+            if (await UserRows.NameTakenAsync(tx.Scope, name, ct))
             {
-                throw ApiException.Conflict($"a user named '{name}' already exists", field: "name");
+                throw DomainException.Conflict($"a user named '{name}' already exists", field: "name");
             }
 
             var token = Ids.NewSecret(Authenticator.UserTokenPrefix);
             var user = new UserDto(Ids.New(), name, body.IsAdmin, mutations.Clock.Now());
-            await tx.Command("INSERT INTO users (id, name, is_admin, token_hash, created_at) VALUES (@id, @n, @a, @h, @t)")
-                .Add("@id", user.Id).Add("@n", name).Add("@a", user.IsAdmin).Add("@h", Ids.Hash(token)).Add("@t", user.CreatedAt)
-                .ExecAsync(ct);
+            await UserRows.InsertAsync(tx, user, Ids.Hash(token), ct);
             return ApiResult.Created(new UserWithTokenDto(user, token), ContractsJsonContext.Default.UserWithTokenDto);
         });
     }
@@ -59,44 +56,24 @@ public static class UsersApi
     public static async Task<ApiResult> ListAsync(HttpContext http, IStorageEngine store)
     {
         RequireAdmin(http.GetCaller());
-        var users = await store.ReadAsync(async (db, ct) =>
-        {
-            await using var command = db.Command("SELECT id, name, is_admin, created_at FROM users ORDER BY created_seq");
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            var list = new List<UserDto>();
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(Map(reader));
-            }
-
-            return list;
-        }, http.RequestAborted);
+        var users = await store.ReadAsync(UserRows.ListAsync, http.RequestAborted);
         return ApiResult.Ok(users, ContractsJsonContext.Default.ListUserDto);
     }
 
     public static async Task<ApiResult> GetAsync(string id, HttpContext http, IStorageEngine store)
     {
         RequireAdmin(http.GetCaller());
-        var user = await store.ReadAsync(async (db, ct) =>
-        {
-            await using var command = db.Command("SELECT id, name, is_admin, created_at FROM users WHERE id = @v OR name = @v " +
-                                                 "ORDER BY CASE WHEN id = @v THEN 0 ELSE 1 END LIMIT 1").Add("@v", id);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            return await reader.ReadAsync(ct) ? Map(reader) : null;
-        }, http.RequestAborted);
+        var user = await store.ReadAsync((db, ct) => UserRows.FindAsync(db, id, ct), http.RequestAborted);
         return user is null
-            ? ApiResult.Error(ApiException.NotFound("user", Validate.Truncate(id)))
+            ? ApiResult.Error(DomainException.NotFound("user", Validate.Truncate(id)))
             : ApiResult.Ok(user, ContractsJsonContext.Default.UserDto);
     }
-
-    private static UserDto Map(DbDataReader reader) =>
-        new(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetTime(3));
 
     private static void RequireAdmin(Caller caller)
     {
         if (caller.Kind != CallerKind.User || !caller.IsAdmin)
         {
-            throw ApiException.Forbidden("only an admin user can manage users");
+            throw DomainException.Forbidden("only an admin user can manage users");
         }
     }
 }

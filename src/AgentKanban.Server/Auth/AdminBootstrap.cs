@@ -1,4 +1,5 @@
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Auth;
@@ -19,12 +20,7 @@ internal static class AdminBootstrap
             return await store.WriteAsync(async (tx, ct) =>
             {
                 var token = Ids.NewSecret(Authenticator.UserTokenPrefix);
-                var inserted = await tx.Command(
-                    "INSERT INTO users (id, name, is_admin, token_hash, created_at) " +
-                    "SELECT @id, 'admin', @admin, @hash, @at WHERE NOT EXISTS (SELECT 1 FROM users)")
-                    .Add("@id", Ids.New()).Add("@admin", true).Add("@hash", Ids.Hash(token)).Add("@at", clock.Now())
-                    .ExecAsync(ct);
-                if (inserted == 0)
+                if (await UserRows.InsertFirstAdminAsync(tx, Ids.New(), Ids.Hash(token), clock.Now(), ct) == 0)
                 {
                     return null;
                 }
@@ -35,7 +31,7 @@ internal static class AdminBootstrap
                 return token;
             }, cancellationToken);
         }
-        catch (System.Data.Common.DbException e) when (Http.Mutations.IsUniqueViolation(e))
+        catch (StorageException e) when (e.Failure == StorageFailure.UniqueViolation)
         {
             return null; // Another instance created the admin at the same moment.
         }

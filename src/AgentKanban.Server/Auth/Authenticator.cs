@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using AgentKanban.Contracts.Auth;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Auth;
@@ -59,67 +60,36 @@ public sealed class Authenticator
     }
 
     private Task<Caller?> FindUserAsync(string hash, CancellationToken cancellationToken) => _store.ReadAsync(async (db, ct) =>
-    {
-        await using var command = db.Command("SELECT id, name, is_admin FROM users WHERE token_hash = @h").Add("@h", hash);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            return null;
-        }
+        await UserRows.FindByTokenHashAsync(db, hash, ct) is { } user ? UserCaller(user, viaBrowserSession: false) : null, cancellationToken);
 
-        return UserFromRow(reader, viaBrowserSession: false);
-    }, cancellationToken);
-
-    /// <summary>A user caller from a row whose first columns are <c>id, name, is_admin</c>.</summary>
-    internal static Caller UserFromRow(System.Data.Common.DbDataReader reader, bool viaBrowserSession)
+    /// <summary>A user as a caller: a user owns itself.</summary>
+    internal static Caller UserCaller(UserRows.Identity user, bool viaBrowserSession) => new()
     {
-        var id = reader.GetString(0);
-        return new Caller
-        {
-            Kind = CallerKind.User,
-            Role = ActorRole.User,
-            OwnerId = id,
-            Id = id,
-            Name = reader.GetString(1),
-            IsAdmin = reader.GetBoolean(2),
-            ViaBrowserSession = viaBrowserSession,
-        };
-    }
+        Kind = CallerKind.User,
+        Role = ActorRole.User,
+        OwnerId = user.Id,
+        Id = user.Id,
+        Name = user.Name,
+        IsAdmin = user.IsAdmin,
+        ViaBrowserSession = viaBrowserSession,
+    };
 
     private Task<Caller?> FindMachineAsync(string hash, CancellationToken cancellationToken) => _store.ReadAsync(async (db, ct) =>
-    {
-        await using var command = db.Command("SELECT id, owner_id, name FROM machines WHERE api_key_hash = @h").Add("@h", hash);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            return null;
-        }
-
-        var id = reader.GetString(0);
-        return new Caller
-        {
-            Kind = CallerKind.Machine,
-            Role = ActorRole.Machine,
-            OwnerId = reader.GetString(1),
-            Id = id,
-            MachineId = id,
-            Name = reader.GetString(2),
-        };
-    }, cancellationToken);
+        await MachineRows.FindByKeyHashAsync(db, hash, ct) is { } machine
+            ? new Caller
+            {
+                Kind = CallerKind.Machine,
+                Role = ActorRole.Machine,
+                OwnerId = machine.OwnerId,
+                Id = machine.Id,
+                MachineId = machine.Id,
+                Name = machine.Name,
+            }
+            : null, cancellationToken);
 
     private async Task<(Caller?, string?)> AuthenticateSessionAsync(string token, string sessionId, string requestBaseUrl, CancellationToken cancellationToken)
     {
-        var row = await _store.ReadAsync(async (db, ct) =>
-        {
-            await using var command = db.Command(
-                "SELECT s.owner_id, s.agent_id, s.machine_id, s.task_id, s.status, s.epoch, s.public_key, a.kind, a.username " +
-                "FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE s.id = @id").Add("@id", sessionId);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            return await reader.ReadAsync(ct)
-                ? new SessionRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetStringOrNull(3), reader.GetString(4),
-                    reader.GetInt64(5), reader.GetString(6), reader.GetString(7), reader.GetString(8))
-                : null;
-        }, cancellationToken);
+        var row = await _store.ReadAsync((db, ct) => SessionRows.FindCredentialsAsync(db, sessionId, ct), cancellationToken);
         if (row is null)
         {
             return (null, "unknown session");
@@ -166,9 +136,6 @@ public sealed class Authenticator
             Epoch = epoch,
         }, null);
     }
-
-    private sealed record SessionRow(
-        string OwnerId, string AgentId, string MachineId, string? TaskId, string Status, long Epoch, string PublicKey, string Kind, string Username);
 
     private bool AudienceAccepted(string audience, string requestAudience)
     {

@@ -1,6 +1,5 @@
-using AgentKanban.Contracts;
 using AgentKanban.Core.Tasks;
-using AgentKanban.Server.Http;
+using AgentKanban.Server.Data;
 
 namespace AgentKanban.Server.Auth;
 
@@ -15,7 +14,7 @@ public static class CallerAccess
         ArgumentNullException.ThrowIfNull(context);
         return context.Items.TryGetValue(ItemKey, out var value) && value is Caller caller
             ? caller
-            : throw ApiException.Unauthorized("authentication required");
+            : throw DomainException.Unauthorized("authentication required");
     }
 
     public static Caller? FindCaller(this HttpContext context)
@@ -33,7 +32,7 @@ public static class CallerAccess
         ArgumentNullException.ThrowIfNull(roles);
         if (Array.IndexOf(roles, caller.Role) < 0)
         {
-            throw new ApiException(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
+            throw DomainException.Forbidden(
                 $"{caller.Role.ToName()} cannot {doing} (allowed: {string.Join(", ", roles.Select(r => r.ToName()))})");
         }
     }

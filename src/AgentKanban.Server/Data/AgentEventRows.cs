@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using AgentKanban.Contracts;
-using AgentKanban.Server.Api;
-using AgentKanban.Server.Auth;
-using AgentKanban.Server.Http;
 using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Data;
@@ -16,71 +13,6 @@ public static class AgentEventRows
 {
     /// <summary>The session a batch is for, with what the event rows need.</summary>
     public sealed record SessionTarget(string SessionId, string TaskId, string BoardId, string MachineId);
-
-    /// <summary>
-    /// Inside a write: the caller may post for the session (the session itself or the machine that opened it), the
-    /// session is open, has a task, and — for a worker — still holds the task's epoch. On PostgreSQL the session row is
-    /// locked to the commit, so two batches of one session are applied one after the other and seq order holds.
-    /// </summary>
-    public static async Task<SessionTarget> LockSessionAsync(WriteTransaction tx, Caller caller, string sessionId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        ArgumentNullException.ThrowIfNull(caller);
-        string machineId;
-        string? taskId;
-        long epoch;
-        string status;
-        string kind;
-        await using (var command = tx.Command(
-                         "SELECT s.machine_id, s.task_id, s.epoch, s.status, a.kind FROM sessions s JOIN agents a ON a.id = s.agent_id " +
-                         "WHERE s.id = @id AND s.owner_id = @o" + (tx.Kind == StorageKind.Postgres ? " FOR UPDATE OF s" : ""))
-                     .Add("@id", sessionId).Add("@o", caller.OwnerId))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw ApiException.NotFound("session", Validate.Truncate(sessionId));
-            }
-
-            machineId = reader.GetString(0);
-            taskId = reader.GetStringOrNull(1);
-            epoch = reader.GetInt64(2);
-            status = reader.GetString(3);
-            kind = reader.GetString(4);
-        }
-
-        if (caller.Kind == CallerKind.Machine && caller.MachineId != machineId)
-        {
-            throw ApiException.Forbidden("only the machine that opened a session may post its agent events");
-        }
-
-        if (status != "active")
-        {
-            throw ApiException.Conflict($"session '{sessionId}' is closed");
-        }
-
-        if (taskId is null)
-        {
-            throw ApiException.Conflict($"session '{sessionId}' has no task to relay agent events to");
-        }
-
-        await using var task = tx.Command("SELECT epoch, board_id FROM tasks WHERE id = @id AND owner_id = @o" + tx.Dialect.ForShare)
-            .Add("@id", taskId).Add("@o", caller.OwnerId);
-        await using var row = await task.ExecuteReaderAsync(cancellationToken);
-        if (!await row.ReadAsync(cancellationToken))
-        {
-            throw ApiException.NotFound("task", Validate.Truncate(taskId));
-        }
-
-        var taskEpoch = row.GetInt64(0);
-        if (kind == "worker" && taskEpoch != epoch)
-        {
-            // The task was re-leased: what this session's agent does no longer belongs on the task's stream.
-            throw TaskGuards.StaleEpoch(epoch, taskEpoch);
-        }
-
-        return new SessionTarget(sessionId, taskId, row.GetString(1), machineId);
-    }
 
     /// <summary>The highest seq stored for the session (0 when none). Pruning always keeps the newest, so this survives it.</summary>
     public static async Task<long> LastSeqAsync(DbScope db, string sessionId, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using AgentKanban.Server.Http;
 using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Data;
@@ -23,7 +22,7 @@ public static class Resolve
     }
 
     public static async Task<BoardRef> BoardAsync(DbScope db, string ownerId, string reference, CancellationToken cancellationToken) =>
-        await FindBoardAsync(db, ownerId, reference, cancellationToken) ?? throw ApiException.NotFound("board", Validate.Truncate(reference));
+        await FindBoardAsync(db, ownerId, reference, cancellationToken) ?? throw DomainException.NotFound("board", Validate.Truncate(reference));
 
     public static async Task<string?> FindRepositoryAsync(DbScope db, string ownerId, string reference, CancellationToken cancellationToken)
     {
@@ -43,7 +42,7 @@ public static class Resolve
     }
 
     public static async Task<AgentRef> AgentAsync(DbScope db, string ownerId, string reference, CancellationToken cancellationToken) =>
-        await FindAgentAsync(db, ownerId, reference, cancellationToken) ?? throw ApiException.NotFound("agent", Validate.Truncate(reference));
+        await FindAgentAsync(db, ownerId, reference, cancellationToken) ?? throw DomainException.NotFound("agent", Validate.Truncate(reference));
 
     /// <summary>True when the task exists and belongs to the owner.</summary>
     public static async Task<bool> TaskExistsAsync(DbScope db, string ownerId, string id, CancellationToken cancellationToken)

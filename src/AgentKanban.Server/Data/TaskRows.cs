@@ -6,8 +6,12 @@ using AgentKanban.Server.Storage;
 
 namespace AgentKanban.Server.Data;
 
-/// <summary>Reading tasks (with their computed labels, dependencies and <c>blocked</c>) as <see cref="TaskDto"/>.</summary>
-public static class TaskRows
+/// <summary>
+/// The <c>tasks</c> table with its <c>task_labels</c> and <c>task_dependencies</c>: reading tasks (with their computed labels,
+/// dependencies and <c>blocked</c>) as <see cref="TaskDto"/> here; creating and editing them, the status transitions and
+/// the leases in the other parts of this class.
+/// </summary>
+public static partial class TaskRows
 {
     private static readonly string SqliteSelect = BuildSelect(SqlDialect.Sqlite);
     private static readonly string PostgresSelect = BuildSelect(SqlDialect.Postgres);
@@ -87,6 +91,48 @@ public static class TaskRows
         return tasks;
     }
 
+    /// <summary>
+    /// Inside a write: the task's epoch and board, or null when the owner has no such task. The row is share-locked
+    /// (PostgreSQL) to the commit, so a lease expiry or a re-lease cannot slip in before it.
+    /// </summary>
+    public static async Task<(long Epoch, string BoardId)?> LockSharedAsync(WriteTransaction tx, string ownerId, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        await using var command = tx.Command("SELECT epoch, board_id FROM tasks WHERE id = @id AND owner_id = @o" + tx.Dialect.ForShare)
+            .Add("@id", id).Add("@o", ownerId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>
+    /// Since when each of the owner's tasks on the board sits in its column: the newest of its activity entries with one of
+    /// <paramref name="columnChanges"/> (the actions that move a task), or its creation when it never moved.
+    /// </summary>
+    public static async Task<List<(string TaskId, string Status, DateTimeOffset Since)>> ColumnTimesAsync(
+        DbScope db, string ownerId, string boardId, IReadOnlyList<string> columnChanges, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(columnChanges);
+        var placeholders = string.Join(", ", columnChanges.Select((_, i) => "@a" + i));
+        await using var command = db.Command(
+                "SELECT t.id, t.status, t.created_at, " +
+                $"(SELECT MAX(a.created_at) FROM activity a WHERE a.task_id = t.id AND a.action IN ({placeholders})) " +
+                "FROM tasks t WHERE t.board_id = @b AND t.owner_id = @o")
+            .Add("@b", boardId).Add("@o", ownerId);
+        for (var i = 0; i < columnChanges.Count; i++)
+        {
+            command.Add("@a" + i, columnChanges[i]);
+        }
+
+        var list = new List<(string, string, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetString(1), reader.GetTimeOrNull(3) ?? reader.GetTime(2)));
+        }
+
+        return list;
+    }
+
     /// <summary>The owner of a task row read with <see cref="Select"/> (column after the DTO's).</summary>
     public static string OwnerOf(DbDataReader reader)
     {
@@ -128,57 +174,6 @@ public static class TaskRows
             DependsOn = r.GetSeparated(22),
             Blocked = r.GetBoolean(23),
         };
-    }
-
-    public static async Task<List<ActivityDto>> ActivityAsync(DbScope db, string taskId, int limit, CancellationToken cancellationToken)
-    {
-        // The newest entries, returned oldest first.
-        await using var command = db.Command(
-            "SELECT id, task_id, actor_type, actor_id, action, detail, session_id, created_at FROM " +
-            "(SELECT * FROM activity WHERE task_id = @task ORDER BY seq DESC LIMIT @limit) a ORDER BY seq")
-            .Add("@task", taskId).Add("@limit", (long)limit);
-        var list = new List<ActivityDto>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new ActivityDto(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.GetString(4), reader.GetStringOrNull(5), reader.GetStringOrNull(6), reader.GetTime(7)));
-        }
-
-        return list;
-    }
-
-    public static async Task<List<MessageDto>> MessagesAsync(DbScope db, string taskId, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command(
-            "SELECT id, task_id, sender_type, sender_id, content, created_at FROM " +
-            "(SELECT * FROM messages WHERE task_id = @task ORDER BY seq DESC LIMIT @limit) m ORDER BY seq")
-            .Add("@task", taskId).Add("@limit", (long)limit);
-        var list = new List<MessageDto>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new MessageDto(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.GetString(4), reader.GetTime(5)));
-        }
-
-        return list;
-    }
-
-    /// <summary>Inserts one activity entry and returns it.</summary>
-    public static async Task<ActivityDto> AddActivityAsync(
-        WriteTransaction tx, string taskId, string actorType, string actorId, string action, string? detail, string? sessionId,
-        DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        var activity = new ActivityDto(Ids.New(), taskId, actorType, actorId, action, detail, sessionId, now);
-        await tx.Command(
-            "INSERT INTO activity (id, task_id, actor_type, actor_id, action, detail, session_id, created_at) " +
-            "VALUES (@id, @task, @type, @actor, @action, @detail, @session, @at)")
-            .Add("@id", activity.Id).Add("@task", taskId).Add("@type", actorType).Add("@actor", actorId)
-            .Add("@action", action).Add("@detail", detail).Add("@session", sessionId).Add("@at", now)
-            .ExecAsync(cancellationToken);
-        return activity;
     }
 
     private static string BuildSelect(SqlDialect d)

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using AgentKanban.Server.Http;
 
 namespace AgentKanban.Server.Data;
 
@@ -12,7 +11,7 @@ public static partial class Validate
         var trimmed = value?.Trim();
         if (string.IsNullOrEmpty(trimmed))
         {
-            throw ApiException.Validation(field, $"'{field}' is required");
+            throw DomainException.Validation(field, $"'{field}' is required");
         }
 
         return SingleLine(field, trimmed, max);
@@ -32,12 +31,12 @@ public static partial class Validate
 
         if (value.Length > max)
         {
-            throw ApiException.Validation(field, $"'{field}' is longer than {max} characters");
+            throw DomainException.Validation(field, $"'{field}' is longer than {max} characters");
         }
 
         if (value.Contains('\0', StringComparison.Ordinal) || !IsWellFormed(value))
         {
-            throw ApiException.Validation(field, $"'{field}' contains a NUL character or invalid Unicode");
+            throw DomainException.Validation(field, $"'{field}' contains a NUL character or invalid Unicode");
         }
 
         return value;
@@ -47,7 +46,7 @@ public static partial class Validate
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw ApiException.Validation(field, $"'{field}' is required");
+            throw DomainException.Validation(field, $"'{field}' is required");
         }
 
         return Text(field, value, max)!;
@@ -64,7 +63,7 @@ public static partial class Validate
 
         if (value is null || !allowed.Contains(value))
         {
-            throw ApiException.Validation(field, $"'{field}' must be one of: {string.Join(", ", allowed)}" +
+            throw DomainException.Validation(field, $"'{field}' must be one of: {string.Join(", ", allowed)}" +
                 (value is null ? "" : $" (got '{Truncate(value)}')"));
         }
 
@@ -77,7 +76,7 @@ public static partial class Validate
         var name = Name(field, value, 40);
         if (!UsernamePattern().IsMatch(name))
         {
-            throw ApiException.Validation(field, $"'{field}' must be 1–40 lower-case letters, digits or dashes, not starting or ending with a dash");
+            throw DomainException.Validation(field, $"'{field}' must be 1–40 lower-case letters, digits or dashes, not starting or ending with a dash");
         }
 
         return name;
@@ -88,7 +87,7 @@ public static partial class Validate
     {
         if (value is null || !ColorPattern().IsMatch(value))
         {
-            throw ApiException.Validation(field, $"'{field}' must be a colour like #1f6feb");
+            throw DomainException.Validation(field, $"'{field}' must be a colour like #1f6feb");
         }
 
         return value.ToLowerInvariant();
@@ -131,20 +130,20 @@ public static partial class Validate
     {
         if (value.Length > max)
         {
-            throw ApiException.Validation(field, $"'{field}' is longer than {max} characters");
+            throw DomainException.Validation(field, $"'{field}' is longer than {max} characters");
         }
 
         foreach (var c in value)
         {
             if (char.IsControl(c))
             {
-                throw ApiException.Validation(field, $"'{field}' must be a single line without control characters");
+                throw DomainException.Validation(field, $"'{field}' must be a single line without control characters");
             }
         }
 
         if (!IsWellFormed(value))
         {
-            throw ApiException.Validation(field, $"'{field}' contains invalid Unicode (an unpaired surrogate)");
+            throw DomainException.Validation(field, $"'{field}' contains invalid Unicode (an unpaired surrogate)");
         }
 
         return value;

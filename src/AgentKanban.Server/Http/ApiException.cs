@@ -3,8 +3,9 @@ using AgentKanban.Contracts;
 namespace AgentKanban.Server.Http;
 
 /// <summary>
-/// A refusal with a status code and a stable error code. Thrown inside a write transaction it rolls the whole
-/// transaction back; the mutation pipeline turns it into the JSON error envelope.
+/// A refusal of the HTTP request itself, with its status code and a stable error code: a body that is too large, not
+/// JSON or unreadable. Refusals by the board's rules are <see cref="Data.DomainException"/>s. Thrown inside a write
+/// transaction it rolls the whole transaction back; the mutation pipeline turns it into the JSON error envelope.
 /// </summary>
 public sealed class ApiException : Exception
 {
@@ -38,22 +39,4 @@ public sealed class ApiException : Exception
     public string Code { get; }
 
     public string? Field { get; }
-
-    public static ApiException Validation(string field, string message) =>
-        new(StatusCodes.Status400BadRequest, ErrorCodes.Validation, message, field);
-
-    public static ApiException BadRequest(string message) =>
-        new(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, message);
-
-    public static ApiException NotFound(string what, string id) =>
-        new(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"{what} '{id}' not found");
-
-    public static ApiException Forbidden(string message) =>
-        new(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, message);
-
-    public static ApiException Conflict(string message, string code = ErrorCodes.Conflict, string? field = null) =>
-        new(StatusCodes.Status409Conflict, code, message, field);
-
-    public static ApiException Unauthorized(string message) =>
-        new(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentKanban.Contracts;
+using AgentKanban.Server.Data;
 
 namespace AgentKanban.Server.Http;
 
@@ -50,6 +51,23 @@ public sealed class ApiResult : IResult, IStatusCodeHttpResult, IContentTypeHttp
         ArgumentNullException.ThrowIfNull(exception);
         return Error(exception.Status, exception.Code, exception.Message, exception.Field);
     }
+
+    public static ApiResult Error(DomainException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return Error(StatusCodeOf(exception.Kind), exception.Code, exception.Message, exception.Field);
+    }
+
+    /// <summary>The HTTP status that answers a refusal of this kind.</summary>
+    public static int StatusCodeOf(DomainErrorKind kind) => kind switch
+    {
+        DomainErrorKind.Validation or DomainErrorKind.BadRequest => StatusCodes.Status400BadRequest,
+        DomainErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        DomainErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        DomainErrorKind.NotFound => StatusCodes.Status404NotFound,
+        DomainErrorKind.Conflict => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     public static ApiResult Stored(int statusCode, byte[] body) => new(statusCode, body, replayed: true);
 

@@ -1,4 +1,5 @@
 using AgentKanban.Contracts;
+using AgentKanban.Server.Data;
 using AgentKanban.Server.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,11 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, StorageHealth 
             return;
         }
         catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await ApiResult.Error(e).ExecuteAsync(context);
+            return;
+        }
+        catch (DomainException e) when (!context.Response.HasStarted)
         {
             await ApiResult.Error(e).ExecuteAsync(context);
             return;

@@ -1,4 +1,5 @@
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,5 @@ public sealed class IdempotencyKeyCleanup(IStorageEngine store, ServerClock cloc
 
     /// <summary>Deletes answers older than <see cref="KeepFor"/>; returns how many.</summary>
     public Task<int> CleanOnceAsync(CancellationToken cancellationToken) =>
-        store.WriteAsync((tx, ct) => tx.Command("DELETE FROM idempotency_keys WHERE created_at < @before")
-            .Add("@before", clock.Now() - KeepFor).ExecAsync(ct), cancellationToken);
+        store.WriteAsync((tx, ct) => IdempotencyKeyRows.DeleteOlderThanAsync(tx, clock.Now() - KeepFor, ct), cancellationToken);
 }

@@ -1,17 +1,16 @@
-using System.Data.Common;
 using AgentKanban.Contracts;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace AgentKanban.Server.Http;
 
 /// <summary>
 /// Runs one mutating request as one write transaction: the rows, their events and — when the request carries an
 /// <c>Idempotency-Key</c> — the stored answer commit together, so a retried request is answered from the store and
-/// never applied twice. An <see cref="ApiException"/> thrown by the work rolls everything back.
+/// never applied twice. A <see cref="DomainException"/> or <see cref="ApiException"/> thrown by the work rolls everything
+/// back and is answered as its error.
 /// </summary>
 public sealed class Mutations(IStorageEngine store, ServerClock clock)
 {
@@ -40,10 +39,7 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
                 var result = await work(tx, caller, ct);
                 if (key is not null && result.IsSuccess)
                 {
-                    await tx.Command("INSERT INTO idempotency_keys (identity, key, status_code, body, created_at) VALUES (@i, @k, @s, @b, @t)")
-                        .Add("@i", caller.IdentityKey).Add("@k", key).Add("@s", result.StatusCode)
-                        .Add("@b", System.Text.Encoding.UTF8.GetString(result.Body)).Add("@t", clock.Now())
-                        .ExecAsync(ct);
+                    await IdempotencyKeyRows.InsertAsync(tx, caller.IdentityKey, key, new(result.StatusCode, result.Body), clock.Now(), ct);
                 }
 
                 return result;
@@ -53,7 +49,11 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
         {
             return ApiResult.Error(e);
         }
-        catch (DbException e) when (IsUniqueViolation(e))
+        catch (DomainException e)
+        {
+            return ApiResult.Error(e);
+        }
+        catch (StorageException e) when (e.Failure == StorageFailure.UniqueViolation)
         {
             // A concurrent request with the same key won the race (PostgreSQL): answer with what it stored.
             if (key is not null)
@@ -67,26 +67,12 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
             return ApiResult.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict,
                 "a resource with the same unique name or id already exists");
         }
-        catch (DbException e) when (IsForeignKeyViolation(e))
+        catch (StorageException e) when (e.Failure == StorageFailure.ForeignKeyViolation)
         {
             return ApiResult.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict,
                 "a referenced resource was changed or deleted concurrently; retry");
         }
     }
-
-    internal static bool IsUniqueViolation(DbException e) => e switch
-    {
-        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555,
-        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
-        _ => false,
-    };
-
-    internal static bool IsForeignKeyViolation(DbException e) => e switch
-    {
-        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode == 787,
-        PostgresException p => p.SqlState == PostgresErrorCodes.ForeignKeyViolation,
-        _ => false,
-    };
 
     private static string? IdempotencyKeyOf(HttpRequest request)
     {
@@ -98,22 +84,12 @@ public sealed class Mutations(IStorageEngine store, ServerClock clock)
         var key = values.ToString().Trim();
         if (values.Count > 1 || key.Length is 0 or > 200 || key.Any(c => c is < (char)0x21 or > (char)0x7e))
         {
-            throw ApiException.Validation(IdempotencyHeader, "Idempotency-Key must be 1–200 visible ASCII characters");
+            throw DomainException.Validation(IdempotencyHeader, "Idempotency-Key must be 1–200 visible ASCII characters");
         }
 
         return key;
     }
 
-    private static async Task<ApiResult?> FindStoredAsync(DbScope db, string identity, string key, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command("SELECT status_code, body FROM idempotency_keys WHERE identity = @i AND key = @k")
-            .Add("@i", identity).Add("@k", key);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return ApiResult.Stored((int)reader.GetInt64(0), System.Text.Encoding.UTF8.GetBytes(reader.GetString(1)));
-    }
+    private static async Task<ApiResult?> FindStoredAsync(DbScope db, string identity, string key, CancellationToken cancellationToken) =>
+        await IdempotencyKeyRows.FindAsync(db, identity, key, cancellationToken) is { } answer ? ApiResult.Stored(answer.StatusCode, answer.Body) : null;
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentKanban.Contracts;
+using AgentKanban.Server.Data;
 
 namespace AgentKanban.Server.Http;
 
@@ -41,7 +42,7 @@ public static class RequestBody
         var bytes = await ReadAllAsync(request, cancellationToken);
         if (IsBlank(bytes))
         {
-            return optional ? null : throw ApiException.BadRequest("a JSON request body is required");
+            return optional ? null : throw DomainException.BadRequest("a JSON request body is required");
         }
 
         T? value;
@@ -54,7 +55,7 @@ public static class RequestBody
             throw Describe(e);
         }
 
-        return value ?? (optional ? null : throw ApiException.BadRequest("the request body must be a JSON object"));
+        return value ?? (optional ? null : throw DomainException.BadRequest("the request body must be a JSON object"));
     }
 
     private static async Task<byte[]> ReadAllAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -128,7 +129,7 @@ public static class RequestBody
     }
 
     /// <summary>Turns a serializer error into a message a user can act on, naming the field when there is one.</summary>
-    private static ApiException Describe(JsonException e)
+    private static Exception Describe(JsonException e)
     {
         var field = FieldOf(e.Path);
         var where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
@@ -139,7 +140,7 @@ public static class RequestBody
 
         // Our own converters explain themselves; the serializer's messages name .NET types, so say it plainly.
         var own = !e.Message.Contains("Path:", StringComparison.Ordinal) && !e.Message.Contains("System.", StringComparison.Ordinal);
-        return ApiException.Validation(field, own ? $"'{field}' {e.Message}" : $"'{field}' has the wrong type or format" + where);
+        return DomainException.Validation(field, own ? $"'{field}' {e.Message}" : $"'{field}' has the wrong type or format" + where);
     }
 
     /// <summary><c>$.labels[2]</c> → <c>labels</c>; <c>$</c> or null → null.</summary>

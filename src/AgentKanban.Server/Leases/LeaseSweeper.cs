@@ -1,5 +1,6 @@
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -49,10 +50,7 @@ public sealed class LeaseSweeper(
     public Task<int> GrantGraceAsync(CancellationToken cancellationToken)
     {
         var now = clock.Now();
-        return store.WriteAsync((tx, ct) => tx.Command(
-                "UPDATE tasks SET lease_expires_at = @until WHERE lease_machine_id IS NOT NULL AND lease_expires_at < @until")
-            .Add("@until", now + options.LeaseTtl)
-            .ExecAsync(ct), cancellationToken);
+        return store.WriteAsync((tx, ct) => TaskRows.ExtendLeasesAsync(tx, now + options.LeaseTtl, ct), cancellationToken);
     }
 
     /// <summary>
@@ -122,21 +120,7 @@ public sealed class LeaseSweeper(
         while (true)
         {
             var now = clock.Now();
-            var expired = await store.ReadAsync(async (db, ct) =>
-            {
-                await using var command = db.Command(
-                    "SELECT id, owner_id, status, lease_machine_id FROM tasks WHERE lease_expires_at <= @now AND status IN (@todo, @progress) " +
-                    "ORDER BY lease_expires_at LIMIT @n")
-                    .Add("@now", now).Add("@todo", TaskStatusNames.Todo).Add("@progress", TaskStatusNames.InProgress).Add("@n", (long)BatchSize);
-                var rows = new List<(string Id, string Owner, string Status, string? Machine)>();
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetStringOrNull(3)));
-                }
-
-                return rows;
-            }, cancellationToken);
+            var expired = await store.ReadAsync((db, ct) => TaskRows.ExpiredLeasesAsync(db, now, BatchSize, ct), cancellationToken);
 
             var changedInBatch = 0;
             foreach (var (id, owner, status, machine) in expired)
@@ -184,15 +168,7 @@ public sealed class LeaseSweeper(
                 return false;
             }
 
-            var sql = inProgress
-                ? "UPDATE tasks SET status = @todo, epoch = epoch + 1, lease_machine_id = NULL, lease_expires_at = NULL, " +
-                  "active_session_id = NULL, updated_at = @now WHERE id = @id AND status = @progress AND lease_expires_at <= @now"
-                : "UPDATE tasks SET epoch = epoch + 1, lease_machine_id = NULL, lease_expires_at = NULL, updated_at = @now " +
-                  "WHERE id = @id AND status = @todo AND lease_expires_at <= @now";
-            var rows = await tx.Command(sql)
-                .Add("@todo", TaskStatusNames.Todo).Add("@progress", TaskStatusNames.InProgress).Add("@now", now).Add("@id", id)
-                .ExecAsync(ct);
-            if (rows == 0)
+            if (await TaskRows.ExpireLeaseAsync(tx, id, inProgress, now, ct) == 0)
             {
                 return false; // A heartbeat, a transition or another instance got there first.
             }
@@ -205,7 +181,7 @@ public sealed class LeaseSweeper(
 
             if (inProgress)
             {
-                var activity = await TaskRows.AddActivityAsync(tx, id, "system", "lease-sweeper", ExpiredAction,
+                var activity = await ActivityRows.AddAsync(tx, id, "system", "lease-sweeper", ExpiredAction,
                     $"lease of machine {machineId} expired; task returned to todo", null, now, ct);
                 tx.AddEvent(ServerEvents.Task(ServerEvents.TaskUpdated, ownerId, task, now));
                 tx.AddEvent(ServerEvents.Activity(ownerId, task, activity));

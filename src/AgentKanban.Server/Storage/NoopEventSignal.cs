@@ -1,5 +1,3 @@
-using AgentKanban.Server.Streams;
-
 namespace AgentKanban.Server.Storage;
 
 /// <summary>Used when no live-stream service is registered: committed events simply wait to be read.</summary>

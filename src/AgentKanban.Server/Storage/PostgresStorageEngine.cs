@@ -1,5 +1,4 @@
 using System.Data.Common;
-using AgentKanban.Server.Streams;
 using Npgsql;
 
 namespace AgentKanban.Server.Storage;
@@ -75,14 +74,25 @@ public sealed class PostgresStorageEngine : IStorageEngine
             {
                 // The transaction was rolled back as a whole; running the work again from the start is safe.
             }
+            catch (DbException e)
+            {
+                throw StorageException.Wrap(e);
+            }
         }
     }
 
     public async Task<T> ReadAsync<T>(Func<DbScope, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(read);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await read(new DbScope(connection, null, Dialect), cancellationToken);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            return await read(new DbScope(connection, null, Dialect), cancellationToken);
+        }
+        catch (DbException e)
+        {
+            throw StorageException.Wrap(e);
+        }
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using AgentKanban.Server.Streams;
 using Microsoft.Data.Sqlite;
 
 namespace AgentKanban.Server.Storage;
@@ -257,7 +256,7 @@ public sealed class SqliteStorageEngine : IStorageEngine
             }
             else
             {
-                _outcome.TrySetException(error);
+                _outcome.TrySetException(StorageException.Wrap(error));
             }
         }
     }
@@ -265,28 +264,35 @@ public sealed class SqliteStorageEngine : IStorageEngine
     public async Task<T> ReadAsync<T>(Func<DbScope, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(read);
-        if (!_readers.TryTake(out var reader))
-        {
-            var connection = new SqliteConnection(_connectionString);
-            await connection.OpenAsync(cancellationToken);
-            await connection.Command("PRAGMA busy_timeout=5000; PRAGMA query_only=1;").ExecAsync(cancellationToken);
-            reader = new SqliteCommandCache(connection);
-        }
-
         try
         {
-            return await read(new DbScope(reader.Connection, null, Dialect) { Cache = reader }, cancellationToken);
+            if (!_readers.TryTake(out var reader))
+            {
+                var connection = new SqliteConnection(_connectionString);
+                await connection.OpenAsync(cancellationToken);
+                await connection.Command("PRAGMA busy_timeout=5000; PRAGMA query_only=1;").ExecAsync(cancellationToken);
+                reader = new SqliteCommandCache(connection);
+            }
+
+            try
+            {
+                return await read(new DbScope(reader.Connection, null, Dialect) { Cache = reader }, cancellationToken);
+            }
+            finally
+            {
+                if (_readers.Count < MaxIdleReaders && !_disposed)
+                {
+                    _readers.Add(reader);
+                }
+                else
+                {
+                    Close(reader);
+                }
+            }
         }
-        finally
+        catch (DbException e)
         {
-            if (_readers.Count < MaxIdleReaders && !_disposed)
-            {
-                _readers.Add(reader);
-            }
-            else
-            {
-                Close(reader);
-            }
+            throw StorageException.Wrap(e);
         }
     }
 

@@ -5,7 +5,7 @@ namespace AgentKanban.Server.Storage;
 /// <summary>
 /// Counts requests that failed because the database did not answer. The lease sweeper reads the count: while the
 /// database was unreachable no heartbeat could renew a lease, so after any such failure every held lease gets one full
-/// lease of grace before anything is taken back (<see cref="Leases.LeaseSweeper"/>).
+/// lease of grace before anything is taken back (the lease sweeper).
 /// </summary>
 public sealed class StorageHealth
 {
@@ -16,12 +16,15 @@ public sealed class StorageHealth
 
     public void ReportFailure() => Interlocked.Increment(ref _failures);
 
-    /// <summary>The exception (or one it wraps) came from the database driver: the database failed, not the request.</summary>
+    /// <summary>
+    /// The exception (or one it wraps) came from the database (a <see cref="StorageException"/>, or a driver's own from a
+    /// raw connection): the database failed, not the request.
+    /// </summary>
     public static bool IsStorageFailure(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is DbException or TimeoutException)
+            if (e is StorageException or DbException or TimeoutException)
             {
                 return true;
             }

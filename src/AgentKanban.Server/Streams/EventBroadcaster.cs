@@ -1,3 +1,5 @@
+using AgentKanban.Server.Storage;
+
 namespace AgentKanban.Server.Streams;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using AgentKanban.Core.Policies;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -80,8 +81,9 @@ internal sealed partial class EventFeed(
 
     private async Task<long> StartingPointAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
+        // 200 ms doubling up to the safety poll interval, no jitter.
+        var retry = new RetryOptions(TimeSpan.FromMilliseconds(200), _options.SafetyPollInterval, MaxAttempts: 0, JitterFraction: 0);
+        for (var failures = 1; ; failures++)
         {
             try
             {
@@ -92,8 +94,7 @@ internal sealed partial class EventFeed(
                 LogReadFailed(logger, ex);
             }
 
-            await Task.Delay(delay, timeProvider, stoppingToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.SafetyPollInterval.Ticks));
+            await Task.Delay(RetryPolicy.Delay(failures, retry, jitterUnit: 0), timeProvider, stoppingToken).ConfigureAwait(false);
         }
     }
 

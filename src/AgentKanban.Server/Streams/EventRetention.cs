@@ -1,4 +1,4 @@
-using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 using Microsoft.Extensions.Logging;
 

@@ -1,9 +1,8 @@
 using AgentKanban.Server.Storage;
-using Microsoft.AspNetCore.Routing;
 
 namespace AgentKanban.Server.Streams;
 
-/// <summary>Registers and maps the live event streams (SSE).</summary>
+/// <summary>Registers the live event streams (SSE); their endpoints are mapped by <c>Api/StreamsApi</c>.</summary>
 public static class EventStreamsExtensions
 {
     /// <summary>Adds the event broadcaster (<see cref="IEventSignal"/>), the shared feed, the PostgreSQL listener and the stream pump.</summary>
@@ -28,13 +27,5 @@ public static class EventStreamsExtensions
         services.AddSingleton<EventStreamPump>();
         services.AddSingleton<StreamTargets>();
         return services;
-    }
-
-    /// <summary>Maps <c>GET /api/boards/{id}/events</c>, <c>/api/tasks/{id}/events</c> and <c>/api/machines/{id}/events</c>.</summary>
-    public static IEndpointRouteBuilder MapEventStreams(this IEndpointRouteBuilder app)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        StreamsApi.Map(app);
-        return app;
     }
 }

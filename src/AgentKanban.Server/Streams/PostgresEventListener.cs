@@ -1,3 +1,4 @@
+using AgentKanban.Core.Policies;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,8 @@ internal sealed partial class PostgresEventListener(
     ILogger<PostgresEventListener> logger) : BackgroundService
 {
     public const string Channel = "ak_events";
+
+    private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(250);
 
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _established;
@@ -44,8 +47,10 @@ internal sealed partial class PostgresEventListener(
             builder.KeepAlive = 10;
         }
 
-        var initialBackoff = TimeSpan.FromMilliseconds(250);
-        var backoff = initialBackoff;
+        // 250 ms doubling up to the configured cap; no jitter (one listener per instance, nothing to spread out).
+        var retry = new RetryOptions(InitialBackoff, options.Value.ListenerMaxBackoff, MaxAttempts: 0, JitterFraction: 0);
+        var failures = 0;
+        var backoff = InitialBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
             _established = false;
@@ -60,7 +65,8 @@ internal sealed partial class PostgresEventListener(
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
             {
                 // A connection that worked and then dropped starts the backoff over.
-                backoff = _established ? initialBackoff : backoff;
+                failures = _established ? 1 : failures + 1;
+                backoff = RetryPolicy.Delay(failures, retry, jitterUnit: 0);
                 LogListenFailed(logger, backoff, ex);
             }
 
@@ -72,8 +78,6 @@ internal sealed partial class PostgresEventListener(
             {
                 return;
             }
-
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.Value.ListenerMaxBackoff.Ticks));
         }
     }
 

@@ -1,4 +1,5 @@
 using AgentKanban.Contracts;
+using AgentKanban.Server.Auth;
 using AgentKanban.Server.Http;
 using Microsoft.AspNetCore.Routing;
 

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using AgentKanban.Core.Tasks;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
@@ -24,10 +23,6 @@ public static class WebReadApi
         LeaseSweeper.ExpiredAction,
     ];
 
-    private const string Sums =
-        "COUNT(s.id), CAST(SUM(s.input_tokens) AS bigint), CAST(SUM(s.output_tokens) AS bigint), " +
-        "CAST(SUM(s.cache_read_tokens) AS bigint), CAST(SUM(s.cache_creation_tokens) AS bigint), CAST(SUM(s.cost_micro_usd) AS bigint)";
-
     public static IEndpointRouteBuilder MapWebReadApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -40,16 +35,9 @@ public static class WebReadApi
     public static async Task<ApiResult> UsageAsync(HttpContext http, IStorageEngine store)
     {
         var caller = http.GetCaller();
-        var totals = await store.ReadAsync(async (db, ct) =>
-        {
-            var boards = await TotalsAsync(db,
-                $"SELECT b.id, b.name, {Sums} FROM sessions s JOIN tasks t ON t.id = s.task_id JOIN boards b ON b.id = t.board_id " +
-                "WHERE s.owner_id = @o GROUP BY b.id, b.name ORDER BY b.name", caller.OwnerId, ct);
-            var agents = await TotalsAsync(db,
-                $"SELECT a.id, a.username, {Sums} FROM sessions s JOIN agents a ON a.id = s.agent_id " +
-                "WHERE s.owner_id = @o GROUP BY a.id, a.username ORDER BY a.username", caller.OwnerId, ct);
-            return new UsageTotalsDto(boards, agents);
-        }, http.RequestAborted);
+        var totals = await store.ReadAsync(async (db, ct) => new UsageTotalsDto(
+            Totals(await SessionRows.TotalsByBoardAsync(db, caller.OwnerId, ct)),
+            Totals(await SessionRows.TotalsByAgentAsync(db, caller.OwnerId, ct))), http.RequestAborted);
         return ApiResult.Ok(totals, WebJsonContext.Default.UsageTotalsDto);
     }
 
@@ -58,27 +46,9 @@ public static class WebReadApi
         var caller = http.GetCaller();
         var times = await store.ReadAsync(async (db, ct) =>
         {
-            var board = await Resolve.FindBoardAsync(db, caller.OwnerId, id, ct) ?? throw ApiException.NotFound("board", Validate.Truncate(id));
-            var placeholders = string.Join(", ", ColumnChanges.Select((_, i) => "@a" + i));
-            await using var command = db.Command(
-                    "SELECT t.id, t.status, t.created_at, " +
-                    $"(SELECT MAX(a.created_at) FROM activity a WHERE a.task_id = t.id AND a.action IN ({placeholders})) " +
-                    "FROM tasks t WHERE t.board_id = @b AND t.owner_id = @o")
-                .Add("@b", board.Id).Add("@o", caller.OwnerId);
-            for (var i = 0; i < ColumnChanges.Length; i++)
-            {
-                command.Add("@a" + i, ColumnChanges[i]);
-            }
-
-            var list = new List<ColumnTimeDto>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                // A task never moved has been in its column since it was created.
-                list.Add(new ColumnTimeDto(reader.GetString(0), reader.GetString(1), reader.GetTimeOrNull(3) ?? reader.GetTime(2)));
-            }
-
-            return list;
+            var board = await Resolve.FindBoardAsync(db, caller.OwnerId, id, ct) ?? throw DomainException.NotFound("board", Validate.Truncate(id));
+            var rows = await TaskRows.ColumnTimesAsync(db, caller.OwnerId, board.Id, ColumnChanges, ct);
+            return rows.Select(t => new ColumnTimeDto(t.TaskId, t.Status, t.Since)).ToList();
         }, http.RequestAborted);
         return ApiResult.Ok(times, WebJsonContext.Default.ListColumnTimeDto);
     }
@@ -95,19 +65,7 @@ public static class WebReadApi
         return ApiResult.Ok(new EventCursorDto(latest), WebJsonContext.Default.EventCursorDto);
     }
 
-    private static async Task<List<UsageTotalDto>> TotalsAsync(DbScope db, string sql, string ownerId, CancellationToken cancellationToken)
-    {
-        await using var command = db.Command(sql).Add("@o", ownerId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var list = new List<UsageTotalDto>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(Map(reader));
-        }
-
-        return list;
-    }
-
-    private static UsageTotalDto Map(DbDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7));
+    private static List<UsageTotalDto> Totals(List<SessionRows.UsageTotal> totals) =>
+        totals.Select(t => new UsageTotalDto(t.Id, t.Name, t.Sessions, t.InputTokens, t.OutputTokens, t.CacheReadTokens, t.CacheCreationTokens, t.CostMicroUsd))
+            .ToList();
 }

@@ -1,22 +1,25 @@
 using AgentKanban.Contracts;
 using AgentKanban.Server.Auth;
 using AgentKanban.Server.Http;
+using AgentKanban.Server.Streams;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 
-namespace AgentKanban.Server.Streams;
+namespace AgentKanban.Server.Api;
 
 /// <summary>
 /// <c>GET /api/boards/{id}/events</c>, <c>/api/tasks/{id}/events</c>, <c>/api/machines/{id}/events</c>: Server-Sent
 /// Events from the durable event log, scoped to the caller's owner. A machine may open only its own machine stream.
 /// </summary>
-internal static class StreamsApi
+public static class StreamsApi
 {
-    public static void Map(IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapEventStreams(this IEndpointRouteBuilder app)
     {
+        ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/api/boards/{id}/events", context => StreamAsync(context, StreamKind.Board));
         app.MapGet("/api/tasks/{id}/events", context => StreamAsync(context, StreamKind.Task));
         app.MapGet("/api/machines/{id}/events", context => StreamAsync(context, StreamKind.Machine));
+        return app;
     }
 
     private static async Task StreamAsync(HttpContext context, StreamKind kind)

@@ -1,4 +1,4 @@
-namespace AgentKanban.Server.Data;
+namespace AgentKanban.Server.Hosting;
 
 /// <summary>
 /// The server's notion of "now", from the injected <see cref="TimeProvider"/>, truncated to milliseconds so a value

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace AgentKanban.Server.Data;
+namespace AgentKanban.Server.Hosting;
 
 /// <summary>
 /// A background pass that runs every <c>interval</c> on the injected clock (so tests move it with a fake one). A failed

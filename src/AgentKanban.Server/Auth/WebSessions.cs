@@ -1,8 +1,8 @@
-using AgentKanban.Server.Auth;
 using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
 using AgentKanban.Server.Storage;
 
-namespace AgentKanban.Server.Web;
+namespace AgentKanban.Server.Auth;
 
 /// <summary>
 /// Browser sessions of the web board. Signing in with a personal token mints an opaque random session id for the
@@ -33,14 +33,7 @@ public sealed class WebSessions(IStorageEngine store, ServerClock clock, Authent
 
         var sessionId = Ids.NewSecret("aks_");
         var now = clock.Now();
-        await store.WriteAsync(async (tx, ct) =>
-        {
-            // Expired rows of anyone are swept here: sign-ins are rare, so this keeps the table small at no cost.
-            await tx.Command("DELETE FROM web_sessions WHERE expires_at <= @now").Add("@now", now).ExecAsync(ct);
-            return await tx.Command("INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) VALUES (@h, @u, @now, @exp)")
-                .Add("@h", Ids.Hash(sessionId)).Add("@u", caller.Id).Add("@now", now).Add("@exp", now + Lifetime)
-                .ExecAsync(ct);
-        }, cancellationToken);
+        await store.WriteAsync((tx, ct) => WebSessionRows.InsertAsync(tx, Ids.Hash(sessionId), caller.Id, now, now + Lifetime, ct), cancellationToken);
         return sessionId;
     }
 
@@ -56,19 +49,8 @@ public sealed class WebSessions(IStorageEngine store, ServerClock clock, Authent
         var hash = Ids.Hash(sessionId);
         var now = clock.Now();
         return store.ReadAsync(async (db, ct) =>
-        {
-            await using var command = db.Command(
-                    "SELECT u.id, u.name, u.is_admin FROM web_sessions s JOIN users u ON u.id = s.user_id " +
-                    "WHERE s.id_hash = @h AND s.expires_at > @now")
-                .Add("@h", hash).Add("@now", now);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                return null;
-            }
-
-            return Authenticator.UserFromRow(reader, viaBrowserSession: true);
-        }, cancellationToken);
+            await WebSessionRows.FindUserAsync(db, hash, now, ct) is { } user ? Authenticator.UserCaller(user, viaBrowserSession: true) : null,
+            cancellationToken);
     }
 
     /// <summary>Ends a session (idempotent).</summary>
@@ -76,6 +58,6 @@ public sealed class WebSessions(IStorageEngine store, ServerClock clock, Authent
     {
         ArgumentNullException.ThrowIfNull(sessionId);
         var hash = Ids.Hash(sessionId);
-        return store.WriteAsync((tx, ct) => tx.Command("DELETE FROM web_sessions WHERE id_hash = @h").Add("@h", hash).ExecAsync(ct), cancellationToken);
+        return store.WriteAsync((tx, ct) => WebSessionRows.DeleteAsync(tx, hash, ct), cancellationToken);
     }
 }

@@ -1,4 +1,4 @@
-namespace AgentKanban.Server.Web;
+namespace AgentKanban.Server.Auth;
 
 /// <summary>
 /// Cross-site request forgery defence for requests authenticated by the session cookie. The cookie is

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentKanban.Contracts;
 
-namespace AgentKanban.Server.Api;
+namespace AgentKanban.Server.Data;
 
 /// <summary>Source-generated JSON for values the server stores in text columns (same shape as the wire).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

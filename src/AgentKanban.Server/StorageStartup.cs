@@ -1,9 +1,10 @@
 using AgentKanban.Server.Auth;
-using AgentKanban.Server.Data;
+using AgentKanban.Server.Hosting;
+using AgentKanban.Server.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AgentKanban.Server.Storage;
+namespace AgentKanban.Server;
 
 /// <summary>Before the server listens: migrate the schema, then create the admin user on an empty store.</summary>
 internal sealed class StorageStartup(

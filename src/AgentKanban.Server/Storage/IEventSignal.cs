@@ -1,4 +1,4 @@
-namespace AgentKanban.Server.Streams;
+namespace AgentKanban.Server.Storage;
 
 /// <summary>
 /// Told after every committed transaction that appended rows to the event log,

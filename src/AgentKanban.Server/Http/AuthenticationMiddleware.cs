@@ -1,8 +1,7 @@
 using AgentKanban.Contracts;
-using AgentKanban.Server.Http;
-using AgentKanban.Server.Web;
+using AgentKanban.Server.Auth;
 
-namespace AgentKanban.Server.Auth;
+namespace AgentKanban.Server.Http;
 
 /// <summary>
 /// Every <c>/api</c> request must carry <c>Authorization: Bearer …</c> (live streams may pass <c>?token=</c>, since a
