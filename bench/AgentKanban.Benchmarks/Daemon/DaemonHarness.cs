@@ -17,7 +17,7 @@ namespace AgentKanban.Benchmarks.Daemon;
 /// daemon restart with real processes is <see cref="DaemonRestartHarness"/>), with the product's default caps unless
 /// <c>--caps N</c> raises both, with a tiny shell script as the agent runtime (so
 /// the numbers are the daemon's, not an agent CLI's start-up). A benchmark, not a test:
-/// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon [dispatch-push|dispatch-poll|resume|resume-lapsed|all] [--count N]</c>.
+/// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --daemon [dispatch-push|dispatch-poll|resume|resume-lapsed|all] [--count N] [--sandbox on|off]</c>.
 /// <list type="bullet">
 /// <item>dispatch: task created (assigned) → agent process started, p50/p95, by push (event stream) and by polling alone;</item>
 /// <item>resume: N sessions rate limited until one reset instant → each agent restarted, latency after the instant, p50/p99;</item>
@@ -46,6 +46,10 @@ public static class DaemonHarness
             {
                 batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             }
+            else if (args[i] == "--sandbox")
+            {
+                SandboxOn = args[i + 1] != "off";
+            }
             else if (args[i] == "--caps")
             {
                 caps = args[i + 1] == "default" ? null : int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -53,6 +57,7 @@ public static class DaemonHarness
         }
 
         Caps = caps;
+        Console.WriteLine(SandboxOn ? "agents in the sandbox (the default)" : "agents WITHOUT the sandbox (--sandbox off)");
         Console.WriteLine(caps is null
             ? "daemon in this process (in-process server), default caps: 3 agents per runtime, 6 in all"
             : $"daemon in this process (in-process server), RAISED caps: {caps} per runtime and in all");
@@ -98,6 +103,9 @@ public static class DaemonHarness
 
     /// <summary>Both concurrency caps, or null for the product's defaults (<see cref="DaemonOptions"/>: 3 per runtime, 6 in all).</summary>
     private static int? Caps { get; set; }
+
+    /// <summary>Agents run in the sandbox unless <c>--sandbox off</c>.</summary>
+    private static bool SandboxOn { get; set; } = true;
 
     /// <summary>
     /// A started agent that ends at once with a result, so it frees its slot (under the default caps a sleeping agent
@@ -354,6 +362,7 @@ public static class DaemonHarness
                 RuntimeExecutables = new Dictionary<string, string> { ["claude"] = Agent },
                 HandleSignals = false,
                 LogToConsole = false,
+                Sandbox = SandboxOn,
                 MaxConcurrentPerRuntime = Caps ?? new DaemonOptions().MaxConcurrentPerRuntime,
                 MaxConcurrent = Caps ?? new DaemonOptions().MaxConcurrent,
                 StallTimeout = TimeSpan.Zero,
