@@ -108,13 +108,15 @@ public static class DaemonHarness
     private static bool SandboxOn { get; set; } = true;
 
     /// <summary>
-    /// A started agent that ends at once with a result, so it frees its slot (under the default caps a sleeping agent
-    /// would hold one of the three for good). Such a run ends without review: the daemon gives the lease back.
+    /// A started agent that claims its task and ends with a result, so it frees its slot (under the default caps a
+    /// sleeping agent would hold one of the three for good). It claims, or the daemon would count every run as a runtime
+    /// failing before its agents claim, and open the runtime's circuit. The run ends without review.
     /// </summary>
     private const string QuickAgent = """
             sid=""; prev=""
             for a in "$@"; do [ "$prev" = "--session-id" ] || [ "$prev" = "--resume" ] && sid="$a"; prev="$a"; done
             echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\"}"
+            ak task claim > /dev/null 2>&1
             echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"done\",\"session_id\":\"$sid\"}"
             exit 0
             """;
@@ -360,6 +362,7 @@ public static class DaemonHarness
                 Token = UserToken,
                 Environment = env,
                 RuntimeExecutables = new Dictionary<string, string> { ["claude"] = Agent },
+                AkDirectory = AppContext.BaseDirectory,
                 HandleSignals = false,
                 LogToConsole = false,
                 Sandbox = SandboxOn,
