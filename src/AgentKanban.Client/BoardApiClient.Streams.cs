@@ -30,6 +30,29 @@ public sealed partial class BoardApiClient
     }
 
     /// <summary>
+    /// Opens <c>GET /api/boards/{id}/events</c> (id or name) from after <paramref name="lastEventId"/> (null = from now) and
+    /// returns once the server has answered: everything committed from then on comes on the returned events, so a read
+    /// made after this returns misses nothing. Events as <see cref="StreamEventsAsync"/> gives them (a <c>reset</c>
+    /// included); an error status throws, a stream that breaks throws a transient <see cref="ServerApiException"/>.
+    /// </summary>
+    public async Task<IAsyncEnumerable<ServerEventDto>> OpenBoardEventsAsync(string boardId, long? lastEventId, CancellationToken ct)
+    {
+        var response = await OpenStreamAsync($"api/boards/{Segment(boardId)}/events", lastEventId?.ToString(CultureInfo.InvariantCulture), ct);
+        return EventsOf(ReadFramesAsync(response, ct), ct);
+    }
+
+    private static async IAsyncEnumerable<ServerEventDto> EventsOf(IAsyncEnumerable<SseFrame> frames, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var frame in frames.WithCancellation(ct))
+        {
+            if (ToEvent(frame) is { } evt)
+            {
+                yield return evt;
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads an event stream (<c>api/machines/{id}/events</c>) as events, from after <paramref name="lastEventId"/>, until
     /// the server closes it or <paramref name="ct"/> fires. Frames whose data is not an event are skipped; a
     /// <c>reset</c> (the events after <paramref name="lastEventId"/> were pruned) comes as an event of that type whose id

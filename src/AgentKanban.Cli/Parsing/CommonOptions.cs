@@ -44,6 +44,14 @@ public static class CommonOptions
         return argument;
     }
 
+    /// <summary>Any number of ids (none: the command picks a default).</summary>
+    public static Argument<string[]> OptionalIds(string name, string description)
+    {
+        var argument = new Argument<string[]>(name) { Description = description, Arity = ArgumentArity.ZeroOrMore };
+        argument.Validators.Add(RejectFlags);
+        return argument;
+    }
+
     public static Option<string> Required(string name, string description, string? helpName = null, params string[] aliases) =>
         new(name, aliases) { Description = description, Required = true, HelpName = helpName };
 

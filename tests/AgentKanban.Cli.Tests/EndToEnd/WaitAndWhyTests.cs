@@ -54,7 +54,7 @@ public sealed class WaitAndWhyTests(BoardServer server) : IClassFixture<BoardSer
         await Ak.OkAsync("task", "cancel", id);
         var never = await Ak.RunAsync("wait", "task", id, "--until", "done");
 
-        Assert.Equal(1, timedOut.ExitCode);
+        Assert.Equal(124, timedOut.ExitCode);
         Assert.Contains("timed out after 1s", timedOut.Err, StringComparison.Ordinal);
         Assert.Equal(1, never.ExitCode);
         Assert.Contains("it will never be done", never.Err, StringComparison.Ordinal);

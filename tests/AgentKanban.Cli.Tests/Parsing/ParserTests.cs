@@ -183,11 +183,47 @@ public sealed class ParserTests
     [Fact]
     public void Wait_defaults_to_done_without_a_time_limit()
     {
-        var plain = Parse<WaitForTask>("wait", "task", "t1");
-        var bounded = Parse<WaitForTask>("wait", "task", "t1", "--until", "in_review", "--timeout", "1h30m");
+        var plain = Parse<WaitForTasks>("wait", "task", "t1");
+        var bounded = Parse<WaitForTasks>("wait", "task", "t1", "--until", "in_review", "--timeout", "1h30m");
 
-        Assert.Equal(("t1", "done", (TimeSpan?)null), (plain.Id, plain.Until, plain.Timeout));
+        Assert.Equal(["t1"], plain.Ids);
+        Assert.Equal(("done", (TimeSpan?)null), (plain.Until, plain.Timeout));
         Assert.Equal(("in_review", (TimeSpan?)TimeSpan.FromMinutes(90)), (bounded.Until, bounded.Timeout));
+    }
+
+    [Fact]
+    public void Wait_task_takes_several_ids_once_each()
+    {
+        var run = Parse<WaitForTasks>("wait", "task", "t1", "t2", "t1", "--until", "cancelled");
+
+        Assert.Equal(["t1", "t2"], run.Ids);
+        Assert.Empty(Parse<WaitForTasks>("wait", "task").Ids); // $AK_TASK_ID, read when it runs
+    }
+
+    [Fact]
+    public void Wait_board_goals_default_to_all_done_or_first_match_with_a_filter()
+    {
+        var plain = Parse<WaitForBoard>("wait", "board", "web", "--label", "release", "--assigned-to", "claude-1", "--repo", "site");
+        var filtered = Parse<WaitForBoard>("wait", "board", "web", "--filter", "in_review, done");
+        var status = Parse<WaitForBoard>("wait", "board", "web", "--until", "in_review");
+        var fresh = Parse<WaitForBoard>("wait", "board", "web", "--until", "first-match", "--filter", "done", "--include-current", "false");
+        var allReview = Parse<WaitForBoard>("wait", "board", "web", "--until", "all-in_review", "--timeout", "2h");
+
+        Assert.Equal((true, "done"), (plain.Goal.All, plain.Goal.Status));
+        Assert.Equal(new TaskQuery(null, null, "release", "claude-1", "site"), plain.Query);
+        Assert.Equal((false, true), (filtered.Goal.All, filtered.Goal.IncludeCurrent));
+        Assert.Equal(["in_review", "done"], filtered.Goal.Statuses);
+        Assert.Equal((false, true), (status.Goal.All, status.Goal.IncludeCurrent));
+        Assert.Equal(["in_review"], status.Goal.Statuses);
+        Assert.False(fresh.Goal.IncludeCurrent);
+        Assert.Equal((true, "in_review", (TimeSpan?)TimeSpan.FromHours(2)), (allReview.Goal.All, allReview.Goal.Status, allReview.Timeout));
+    }
+
+    [Fact]
+    public void Wait_pr_asks_every_ten_seconds_unless_told()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(10), Parse<WaitForPr>("wait", "pr", "t1").Interval);
+        Assert.Equal(TimeSpan.FromSeconds(3), Parse<WaitForPr>("wait", "pr", "t1", "--interval", "3s", "--timeout", "30m").Interval);
     }
 
     [Fact]
