@@ -26,6 +26,9 @@ public sealed record TestServerOptions
     /// <summary>The per-session cap of retained agent events; null = the server's default.</summary>
     public int? AgentEventsPerSession { get; init; }
 
+    /// <summary>How long the event log keeps events; null = the server's default (30 days).</summary>
+    public TimeSpan? EventRetention { get; init; }
+
     /// <summary>The SQLite writer's sync level; null = the server's default.</summary>
     public SqliteSynchronous? SqliteSynchronous { get; init; }
 
@@ -111,6 +114,7 @@ public sealed class TestServer : IAsyncDisposable
             PrintAdminToken = false,
             AgentEventsPerSession = options.AgentEventsPerSession ?? new ServerOptions { DataDir = dataDir }.AgentEventsPerSession,
             SqliteSynchronous = options.SqliteSynchronous ?? new ServerOptions { DataDir = dataDir }.SqliteSynchronous,
+            EventRetention = options.EventRetention ?? new ServerOptions { DataDir = dataDir }.EventRetention,
         }, time, options.ConfigureServices);
         try
         {

@@ -162,9 +162,13 @@ public abstract class StreamResetTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
         var pruneAfterOpen = new PruneAfterOpen();
+        // A short retention, so the clock moves minutes, not a month: FakeTimeProvider runs every periodic timer once per
+        // period it skips, inline in this request (a month is half a million lease-sweeper ticks), which under load
+        // outlasted the client's timeout.
         await using var server = await TestServer.StartAsync(Kind, new TestServerOptions
         {
             Time = time,
+            EventRetention = TimeSpan.FromMinutes(1),
             ConfigureServices = services => services.AddSingleton<IEventLog>(sp =>
                 pruneAfterOpen.Wrap(new DbEventLog(sp.GetRequiredService<EventStreamDatabase>().OpenConnection), sp)),
         }, Ct);
@@ -178,7 +182,7 @@ public abstract class StreamResetTests
         // Nothing is pruned when the stream opens, so it starts without a reset; the retention then runs before the
         // task stream (which starts in the past, so from the log) reads what follows the client's id. That read sees
         // the pruning in the same snapshot as its rows.
-        pruneAfterOpen.Arm(() => time.Advance(TimeSpan.FromDays(31)));
+        pruneAfterOpen.Arm(() => time.Advance(TimeSpan.FromMinutes(2)));
         await using var stream = await SseTestStream.OpenAsync(user.Client, $"api/tasks/{task.Id}/events", Ct, lastEventId: seen.ToString(CultureInfo.InvariantCulture));
         var first = await stream.NextFrameAsync(Ct);
 
