@@ -47,6 +47,17 @@ public static class Prompts
         return text.ToString();
     }
 
+    /// <summary>
+    /// A person's message handed to the agent while it works (live input). Claude Code shows it to the model as a message
+    /// the user sent meanwhile; this says where it comes from and that the answer goes on the task.
+    /// </summary>
+    public static string LiveMessage(MessageDto message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return "A person posted this message on the task while you were working; take it into account (your reply reaches them on the task):\n\n"
+            + message.Content.Trim();
+    }
+
     /// <summary>Most of the task's history a fresh start carries (the latest entries; older ones are summarised by a count).</summary>
     public const int MaxHistoryChars = 24_000;
 
