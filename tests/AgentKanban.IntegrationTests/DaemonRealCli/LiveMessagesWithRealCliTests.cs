@@ -36,6 +36,7 @@ public sealed class LiveMessagesWithRealCliTests
         env.StartDaemon();
 
         var latencies = new List<TimeSpan>();
+        var posted = new List<(string Id, DateTimeOffset At)>();
         for (var k = 1; k <= Messages; k++)
         {
             // The request answered with step k (k assistant turns before it): its Bash call starts as the CLI reads the answer.
@@ -43,8 +44,9 @@ public sealed class LiveMessagesWithRealCliTests
             await env.WaitAsync(() => Task.FromResult(script.Calls().FirstOrDefault(c => Step(c) == step)), $"the model call for step {k}");
             var text = $"Message {k} from a person: also check file-{k}.txt";
             var postedAt = TimeProvider.System.GetUtcNow();
-            await env.Server.PostAsync($"api/tasks/{task.Id}/messages", new MessageRequest(text),
+            var message = await env.Server.PostAsync($"api/tasks/{task.Id}/messages", new MessageRequest(text),
                 ContractsJsonContext.Default.MessageRequest, ContractsJsonContext.Default.MessageDto);
+            posted.Add((message.Id, postedAt));
 
             // The very next model call (step k + 1) carries it.
             var next = await env.WaitAsync(() => Task.FromResult(script.Calls().FirstOrDefault(c => Step(c) == step + 1)), $"the model call after step {k}");
@@ -76,13 +78,35 @@ public sealed class LiveMessagesWithRealCliTests
         }, "the agent's words after the messages");
         Assert.Equal(Messages, await DeliveredAsync(env));
 
-        var sorted = latencies.Order().ToList();
-        TestContext.Current.SendDiagnosticMessage(
-            $"live message posted -> next model request over {sorted.Count} messages (each posted as a 2-5 s Bash call starts, so the " +
-            $"tool's remaining time is included): p50 {Percentile(sorted, 0.50).TotalMilliseconds:F0} ms, p95 {Percentile(sorted, 0.95).TotalMilliseconds:F0} ms, " +
-            $"min {sorted[0].TotalMilliseconds:F0} ms, max {sorted[^1].TotalMilliseconds:F0} ms");
-        Console.WriteLine($"LIVE-MESSAGE-LATENCY ms: {string.Join(", ", latencies.Select(l => l.TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        // The daemon's part, from its log (millisecond timestamps): posted -> written to the agent's stdin.
+        var log = await File.ReadAllLinesAsync(Path.Combine(env.StateDir, "logs", "daemon.log"), ct);
+        var toStdin = posted
+            .Select(p => log.FirstOrDefault(l => l.Contains($"message {p.Id} written to the running agent's input", StringComparison.Ordinal)) is { } line
+                ? LogTime(line) - p.At
+                : (TimeSpan?)null)
+            .OfType<TimeSpan>()
+            .ToList();
+        Report("posted -> written to the agent's stdin (daemon log)", toStdin);
+        Report("posted -> in the model's next request (each posted as a 2-5 s Bash call starts: the tool's remaining time is included)", latencies);
     }
+
+    private static void Report(string what, List<TimeSpan> values)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        var sorted = values.Order().ToList();
+        var line = $"LIVE-MESSAGE {what}, {sorted.Count} messages: p50 {Percentile(sorted, 0.50).TotalMilliseconds:F0} ms, " +
+            $"p95 {Percentile(sorted, 0.95).TotalMilliseconds:F0} ms, max {sorted[^1].TotalMilliseconds:F0} ms " +
+            $"[{string.Join(", ", values.Select(v => v.TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}]";
+        TestContext.Current.SendDiagnosticMessage(line);
+        Console.WriteLine(line);
+    }
+
+    private static DateTimeOffset LogTime(string line) =>
+        DateTimeOffset.Parse(line[..line.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
 
     private static int Step(RecordedRequest request) => request.Messages.Count(m => m.Role == "assistant");
 
