@@ -64,6 +64,12 @@ public sealed record DaemonOptions
     /// <summary>How often running and in-review sessions' tasks are checked (cancelled, re-issued, reviewed).</summary>
     public TimeSpan TaskWatchInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often a running agent's task is read for people's messages the event stream may have missed (it was down);
+    /// pushed messages reach the agent at once.
+    /// </summary>
+    public TimeSpan LiveMessagePollInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>An agent with no output for this long is stopped and retried later (0 = off).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(15);
 

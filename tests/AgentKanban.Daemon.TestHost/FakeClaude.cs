@@ -29,8 +29,14 @@ namespace AgentKanban.Daemon.TestHost;
 /// <item><c>note TEXT</c> — a note on the task (<c>ak task note</c>);</item>
 /// <item><c>say-big N CHAR</c> — a text of N×1024 times the character CHAR (a letter, not a JSON escape), as raw UTF-8;</item>
 /// <item><c>garbage</c> — malformed JSON, a binary line, a 20 MB line;</item>
-/// <item><c>sleep MS</c>, <c>sleep-fresh MS</c> (on a fresh run only), <c>hang</c>, <c>exit N</c>, <c>exit-fresh N</c> (exit on a fresh run only).</item>
+/// <item><c>sleep MS</c>, <c>sleep-fresh MS</c> (on a fresh run only), <c>hang</c>, <c>exit N</c>, <c>exit-fresh N</c> (exit on a fresh run only);</item>
+/// <item><c>wait-message</c> — a long tool call during which a person's message arrives: waits for one on stdin.</item>
 /// </list>
+/// Live input (<c>--input-format stream-json</c>, as the daemon runs Claude Code): the prompt is the first stream-json
+/// user message on stdin. Later ones are marked <c>message-received TEXT</c> when they arrive and taken in between steps
+/// (like the real CLI at its next model request): echoed back with their <c>uuid</c> (<c>--replay-user-messages</c>),
+/// marked <c>message-taken TEXT</c> and answered with the text <c>Noted: LAST LINE</c>. After a script that ended with
+/// <c>result</c> the fake waits, like the real CLI, for more messages (each one a turn with its result) until stdin closes.
 /// A step written <c>run N: STEP</c> happens only in the Nth invocation for the task (counted in the log below).
 /// Every invocation appends one JSON line to <c>$FAKE_CLAUDE_LOG</c> (arguments, prompt, identity) for the tests.
 /// </summary>
@@ -63,6 +69,14 @@ internal static class FakeClaude
                     i = args.Length;
                     break;
             }
+        }
+
+        // Live input (--input-format stream-json): the prompt is the first user message on stdin, which stays open for more.
+        StdinMessages? input = null;
+        if (args.Contains("--input-format"))
+        {
+            input = new StdinMessages(replay: args.Contains("--replay-user-messages"));
+            prompt = await input.FirstAsync();
         }
 
         // At most one agent per task at any time: a second one finding the task's lock held says so in the log.
@@ -112,11 +126,24 @@ internal static class FakeClaude
 
         Init(sessionId);
 
+        var resultLast = false;
         foreach (var step in script)
         {
+            // Like the real CLI: messages that came in meanwhile reach the model with its next request.
+            await TakeMessagesAsync(input, sessionId);
             var (verb, rest) = Split(step);
+            resultLast = verb == "result";
             switch (verb)
             {
+                case "wait-message":
+                    // A long tool call during which a person posts a message: waits (at most two minutes) for one on stdin.
+                    if (input is not null)
+                    {
+                        await input.WaitForOneAsync(TimeSpan.FromMinutes(2));
+                        await TakeMessagesAsync(input, sessionId);
+                    }
+
+                    break;
                 case "claim":
                     await api.TransitionAsync(taskId, "claim", tolerateConflict: true);
                     break;
@@ -273,7 +300,46 @@ internal static class FakeClaude
             }
         }
 
+        if (input is not null && resultLast)
+        {
+            // With stream-json input the real CLI does not exit after a result: each further message starts another turn,
+            // until its stdin is closed.
+            while (await input.NextAsync() is { } more)
+            {
+                await TakeMessageAsync(input, sessionId, more);
+                Result(sessionId, isError: false);
+            }
+        }
+
         return 0;
+    }
+
+    private static async Task TakeMessagesAsync(StdinMessages? input, string? sessionId)
+    {
+        while (input?.TryTake() is { } message)
+        {
+            await TakeMessageAsync(input, sessionId, message);
+        }
+    }
+
+    /// <summary>The model sees the message: its echo (with --replay-user-messages), a mark, and a reply the daemon relays.</summary>
+    private static async Task TakeMessageAsync(StdinMessages input, string? sessionId, (string Text, string? Uuid) message)
+    {
+        if (input.Replay)
+        {
+            Emit(new Dictionary<string, object?>
+            {
+                ["type"] = "user", ["session_id"] = sessionId, ["parent_tool_use_id"] = null, ["uuid"] = message.Uuid, ["isReplay"] = true,
+                ["message"] = new Dictionary<string, object?>
+                {
+                    ["role"] = "user", ["content"] = new object[] { new Dictionary<string, object?> { ["type"] = "text", ["text"] = message.Text } },
+                },
+            });
+        }
+
+        await MarkAsync("message-taken " + message.Text);
+        var lastLine = message.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        Assistant(sessionId, new Dictionary<string, object?> { ["type"] = "text", ["text"] = "Noted: " + lastLine.Trim() });
     }
 
     private static void Init(string? sessionId) => Emit(new Dictionary<string, object?>
@@ -466,6 +532,73 @@ internal static class FakeClaude
         var line = JsonSerializer.Serialize(entry, FakeJson.Default.DictionaryStringObject) + "\n";
         await using var stream = new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         await stream.WriteAsync(Encoding.UTF8.GetBytes(line));
+    }
+
+    /// <summary>
+    /// Stream-json user messages on stdin, read by a background task: each one is marked (<c>message-received TEXT</c>)
+    /// the moment it arrives, and taken in by the script between steps.
+    /// </summary>
+    private sealed class StdinMessages
+    {
+        private readonly System.Threading.Channels.Channel<(string Text, string? Uuid)> _lines =
+            System.Threading.Channels.Channel.CreateUnbounded<(string Text, string? Uuid)>();
+
+        public StdinMessages(bool replay)
+        {
+            Replay = replay;
+            _ = Task.Run(ReadAsync);
+        }
+
+        public bool Replay { get; }
+
+        public async Task<string?> FirstAsync() =>
+            await _lines.Reader.WaitToReadAsync() && _lines.Reader.TryRead(out var first) ? first.Text : null;
+
+        public (string Text, string? Uuid)? TryTake() => _lines.Reader.TryRead(out var message) ? message : null;
+
+        public async Task WaitForOneAsync(TimeSpan patience)
+        {
+            using var timeout = new CancellationTokenSource(patience);
+            try
+            {
+                await _lines.Reader.WaitToReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Nothing came: the script goes on.
+            }
+        }
+
+        /// <summary>The next message, or null at the end of stdin.</summary>
+        public async Task<(string Text, string? Uuid)?> NextAsync() =>
+            await _lines.Reader.WaitToReadAsync() && _lines.Reader.TryRead(out var message) ? message : null;
+
+        private async Task ReadAsync()
+        {
+            using var reader = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
+            var first = true;
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                using var json = JsonDocument.Parse(line);
+                var root = json.RootElement;
+                var text = root.GetProperty("message").GetProperty("content")[0].GetProperty("text").GetString() ?? "";
+                var uuid = root.TryGetProperty("uuid", out var u) ? u.GetString() : null;
+                if (!first)
+                {
+                    await MarkAsync("message-received " + text);
+                }
+
+                first = false;
+                await _lines.Writer.WriteAsync((text, uuid));
+            }
+
+            _lines.Writer.TryComplete();
+        }
     }
 
     /// <summary>The board API as the agent session (a fresh ES256 token per request).</summary>

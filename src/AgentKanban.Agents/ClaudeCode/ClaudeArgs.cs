@@ -10,7 +10,8 @@ namespace AgentKanban.Agents.ClaudeCode;
 /// [--append-system-prompt TEXT] [--permission-mode MODE] [--allowedTools A,B] [--disallowedTools C] -- PROMPT</c>.
 /// The prompt goes last, after <c>--</c>, so a prompt that starts with a dash is never read as an option and a
 /// list-valued option cannot swallow it. A prompt too long for one argument goes on standard input instead
-/// (<c>--input-format stream-json</c>).
+/// (<c>--input-format stream-json</c>). With live input (<see cref="ClaudeLaunch.LiveInput"/>) the prompt always goes on
+/// standard input, which stays open for more messages, and <c>--replay-user-messages</c> acknowledges each one.
 /// </summary>
 public static class ClaudeArgs
 {
@@ -40,7 +41,7 @@ public static class ClaudeArgs
             throw new ArgumentException($"The appended system prompt is longer than {MaxArgumentBytes} bytes.", nameof(launch));
         }
 
-        var viaStdin = launch.Delivery switch
+        var viaStdin = launch.LiveInput || launch.Delivery switch
         {
             PromptDelivery.StreamJsonStdin => true,
             PromptDelivery.Argument => false,
@@ -51,6 +52,11 @@ public static class ClaudeArgs
         if (viaStdin)
         {
             args.AddRange(["--input-format", "stream-json"]);
+        }
+
+        if (launch.LiveInput)
+        {
+            args.Add("--replay-user-messages");
         }
 
         args.AddRange(launch.Resume ? ["--resume", launch.SessionId] : ["--session-id", launch.SessionId]);
@@ -84,7 +90,8 @@ public static class ClaudeArgs
         args.AddRange(launch.ExtraArguments);
         if (viaStdin)
         {
-            return new ClaudeCommand(launch.Executable, args, StreamJsonUserMessage(launch.Prompt, launch.SessionId));
+            return new ClaudeCommand(launch.Executable, args, StreamJsonUserMessage(launch.Prompt, launch.SessionId, launch.PromptMessageId),
+                launch.LiveInput);
         }
 
         args.Add("--");
@@ -93,8 +100,15 @@ public static class ClaudeArgs
     }
 
     /// <summary>One <c>--input-format stream-json</c> user message, newline-terminated.</summary>
-    public static byte[] StreamJsonUserMessage(string prompt, string sessionId)
+    public static byte[] StreamJsonUserMessage(string prompt, string sessionId) => StreamJsonUserMessage(prompt, sessionId, null);
+
+    /// <summary>
+    /// One <c>--input-format stream-json</c> user message, newline-terminated. <paramref name="uuid"/>: the message's id,
+    /// which the CLI echoes back with <c>--replay-user-messages</c> once the conversation has taken the message.
+    /// </summary>
+    public static byte[] StreamJsonUserMessage(string prompt, string sessionId, Guid? uuid)
     {
+        ArgumentNullException.ThrowIfNull(prompt);
         var buffer = new ArrayBufferWriter<byte>(prompt.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -111,6 +125,11 @@ public static class ClaudeArgs
             writer.WriteEndObject();
             writer.WriteNull("parent_tool_use_id");
             writer.WriteString("session_id", sessionId);
+            if (uuid is { } id)
+            {
+                writer.WriteString("uuid", id.ToString("D"));
+            }
+
             writer.WriteEndObject();
         }
 

@@ -40,6 +40,7 @@ public static class ClaudeCodeRuntime
             WorkingDirectory = workingDirectory,
             // Spelled out: a bare null here would convert to an empty (non-null) ReadOnlyMemory through byte[].
             StandardInput = command.StandardInput is { } input ? new ReadOnlyMemory<byte>(input) : (ReadOnlyMemory<byte>?)null,
+            KeepStandardInputOpen = command.KeepInputOpen,
         };
     }
 }

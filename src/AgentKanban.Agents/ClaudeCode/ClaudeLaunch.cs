@@ -34,6 +34,18 @@ public sealed record ClaudeLaunch
 
     public PromptDelivery Delivery { get; init; } = PromptDelivery.Auto;
 
+    /// <summary>
+    /// Live input: the prompt goes on standard input as a stream-json user message and standard input stays open, so
+    /// more user messages can be written while the agent works (<see cref="ClaudeArgs.StreamJsonUserMessage(string, string, Guid?)"/>).
+    /// Adds <c>--replay-user-messages</c>: the CLI echoes each message (with its <c>uuid</c>) once the conversation has
+    /// taken it (<see cref="Core.Events.InputAccepted"/>). With stream-json input the CLI does not exit after a turn's
+    /// <c>result</c>: it waits for the next message until its standard input is closed.
+    /// </summary>
+    public bool LiveInput { get; init; }
+
+    /// <summary>The <c>uuid</c> of the prompt's stream-json message (echoed back with live input); null: none.</summary>
+    public Guid? PromptMessageId { get; init; }
+
     /// <summary>The executable: <c>claude</c> (found on the agent's PATH) or a full path.</summary>
     public string Executable { get; init; } = "claude";
 
@@ -41,5 +53,8 @@ public sealed record ClaudeLaunch
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 }
 
-/// <summary>A ready command: what to run, its arguments, and what to write to its standard input (null: nothing, stdin is empty).</summary>
-public sealed record ClaudeCommand(string Executable, IReadOnlyList<string> Arguments, byte[]? StandardInput);
+/// <summary>
+/// A ready command: what to run, its arguments, and what to write to its standard input (null: nothing, stdin is empty);
+/// <paramref name="KeepInputOpen"/>: standard input stays open after that for more messages (live input).
+/// </summary>
+public sealed record ClaudeCommand(string Executable, IReadOnlyList<string> Arguments, byte[]? StandardInput, bool KeepInputOpen = false);

@@ -132,7 +132,8 @@ public sealed partial class ClaudeStreamJsonParser
         var start = events.Count;
         OpenTurn(events);
         var blocksStart = events.Count;
-        JsonStringSlice parent = default;
+        JsonStringSlice parent = default, uuid = default;
+        var replay = false;
         while (NextProperty(ref reader))
         {
             if (reader.ValueTextEquals("message"u8))
@@ -151,6 +152,16 @@ public sealed partial class ClaudeStreamJsonParser
             {
                 parent = ReadString(ref reader);
             }
+            else if (reader.ValueTextEquals("uuid"u8))
+            {
+                uuid = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("isReplay"u8))
+            {
+                reader.Read();
+                replay = reader.TokenType == JsonTokenType.True;
+                reader.Skip();
+            }
             else
             {
                 // tool_use_result repeats the tool output in a richer shape: skipped unread.
@@ -162,6 +173,12 @@ public sealed partial class ClaudeStreamJsonParser
         if (parent.HasValue && events.Count > blocksStart)
         {
             AttachParent(events, blocksStart, parent.Materialise(line));
+        }
+
+        if (replay)
+        {
+            // The echo of a message written to the CLI's input (--replay-user-messages): the conversation has taken it.
+            events.Add(new InputAccepted(uuid.HasValue ? uuid.Materialise(line) : null));
         }
 
         return Finish(events, start, LineReason.NothingToReport);

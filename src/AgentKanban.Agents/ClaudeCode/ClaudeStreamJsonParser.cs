@@ -11,7 +11,8 @@ namespace AgentKanban.Agents.ClaudeCode;
 /// <item><c>assistant</c> → <see cref="TextBlock"/>, <see cref="ThinkingBlock"/>, <see cref="ToolUseBlock"/> per content block,
 /// or an <see cref="AgentError"/> when the message carries <c>error</c> (for <c>rate_limit</c>: the fallback signal,
 /// dropped when a structured rejection already arrived in the same turn);</item>
-/// <item><c>user</c> → <see cref="ToolResultBlock"/> per tool result;</item>
+/// <item><c>user</c> → <see cref="ToolResultBlock"/> per tool result; the echo of a message written to the CLI's input
+/// (<c>isReplay</c>, with <c>--replay-user-messages</c>) → <see cref="InputAccepted"/> with its <c>uuid</c>;</item>
 /// <item><c>rate_limit_event</c> → <see cref="RateLimitEvent"/>;</item>
 /// <item><c>result</c> → <see cref="TurnEnded"/>, preceded by the rate-limit fallback when the failed turn names an HTTP 429
 /// and nothing in the turn reported the limit yet (on an API key the CLI prints no <c>rate_limit_event</c>), and by an

@@ -25,7 +25,7 @@ public sealed partial class AgentProcess
             var fds = stackalloc int[2];
             CreatePipe(fds, out stdoutRead, out stdoutWrite);
             CreatePipe(fds, out stderrRead, out stderrWrite);
-            if (options.StandardInput is not null)
+            if (options.StandardInput is not null || options.KeepStandardInputOpen)
             {
                 CreatePipe(fds, out stdinRead, out stdinWrite);
             }
@@ -77,21 +77,24 @@ public sealed partial class AgentProcess
 
     private void StartThreads(int stdinWrite, ReadOnlyMemory<byte>? input)
     {
-        new Thread(WaitForExit) { IsBackground = true, Name = $"agent {ProcessId} wait" }.Start();
-        new Thread(ReadLoop) { IsBackground = true, Name = $"agent {ProcessId} output" }.Start();
         if (stdinWrite >= 0)
         {
-            var data = input ?? ReadOnlyMemory<byte>.Empty;
-            new Thread(() =>
+            // Writes on a thread of their own: a child that never reads cannot stall anything else, and once it exits
+            // a write fails (EPIPE) instead of blocking.
+            _input = new StandardInputWriter(stdinWrite, ProcessId);
+            if (input is { IsEmpty: false } data)
             {
-                // Blocking writes on their own thread: a child that never reads cannot stall anything else,
-                // and once it exits the write fails (EPIPE) instead of blocking.
-                var fd = stdinWrite;
-                Posix.WriteAll(fd, data.Span);
-                Posix.CloseQuietly(ref fd);
-            })
-            { IsBackground = true, Name = $"agent {ProcessId} input" }.Start();
+                _ = _input.WriteAsync(data, CancellationToken.None);
+            }
+
+            if (!_options.KeepStandardInputOpen)
+            {
+                _input.Close();
+            }
         }
+
+        new Thread(WaitForExit) { IsBackground = true, Name = $"agent {ProcessId} wait" }.Start();
+        new Thread(ReadLoop) { IsBackground = true, Name = $"agent {ProcessId} output" }.Start();
     }
 
     private void WaitForExit()

@@ -29,6 +29,7 @@ public sealed partial class AgentProcess : IAsyncDisposable
     private readonly TaskCompletionSource<ProcessExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _outputDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abandon = new();
+    private StandardInputWriter? _input;
     private int _stdoutFd;
     private int _stderrFd;
     private int _wakeFd;
@@ -81,6 +82,24 @@ public sealed partial class AgentProcess : IAsyncDisposable
 
     /// <summary>Time since stdout last produced bytes.</summary>
     public TimeSpan SinceLastOutput => _time.GetElapsedTime(LastOutputTimestamp);
+
+    /// <summary>
+    /// True while more can be written to the child's standard input: it was started with
+    /// <see cref="AgentProcessOptions.KeepStandardInputOpen"/>, <see cref="CloseInput"/> was not called, and the child
+    /// still reads it.
+    /// </summary>
+    public bool InputOpen => _input?.IsOpen == true;
+
+    /// <summary>
+    /// Writes <paramref name="data"/> (one whole line, say) to the child's standard input, after everything written
+    /// before. True once it is all in the pipe; false when input is closed, was never kept open, or the child stopped
+    /// reading (exited). Never blocks: a child that does not read delays only this task.
+    /// </summary>
+    public Task<bool> WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _input is { } input ? input.WriteAsync(data, cancellationToken) : Task.FromResult(false);
+
+    /// <summary>Closes the child's standard input (end of file) once what was written before is in the pipe. Idempotent.</summary>
+    public void CloseInput() => _input?.Close();
 
     /// <summary>Sends a signal to the whole process group; false if the group no longer exists.</summary>
     public bool SignalGroup(int signal)
@@ -172,6 +191,12 @@ public sealed partial class AgentProcess : IAsyncDisposable
         await _abandon.CancelAsync();
         Wake();
         await _outputDone.Task;
+        if (_input is { } input)
+        {
+            input.Dispose();
+            await input.Finished;
+        }
+
         Posix.CloseQuietly(ref _wakeFd);
         _output.Dispose();
         _abandon.Dispose();

@@ -13,8 +13,17 @@ public sealed record AgentProcessOptions
 
     public required string WorkingDirectory { get; init; }
 
-    /// <summary>Written to the child's standard input, which is then closed. Null: standard input is <c>/dev/null</c>.</summary>
+    /// <summary>
+    /// Written to the child's standard input, which is then closed (unless <see cref="KeepStandardInputOpen"/>). Null
+    /// (and not kept open): standard input is <c>/dev/null</c>.
+    /// </summary>
     public ReadOnlyMemory<byte>? StandardInput { get; init; }
+
+    /// <summary>
+    /// Standard input stays open after <see cref="StandardInput"/> is written, for
+    /// <see cref="AgentProcess.WriteInputAsync"/>, until <see cref="AgentProcess.CloseInput"/> (or the end of the process).
+    /// </summary>
+    public bool KeepStandardInputOpen { get; init; }
 
     /// <summary>A longer stdout line is dropped unread and reported as <see cref="OutputLineKind.TooLong"/>.</summary>
     public int MaxLineBytes { get; init; } = 8 * 1024 * 1024;

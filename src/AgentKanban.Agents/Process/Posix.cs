@@ -15,6 +15,9 @@ internal static unsafe partial class Posix
     public const int ESRCH = 3;
     public const int ECHILD = 10;
     public const int EAGAIN = 11;
+    public const int EPIPE = 32;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
 
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
@@ -24,6 +27,7 @@ internal static unsafe partial class Posix
     public const int O_CLOEXEC = 0x80000;
 
     public const short POLLIN = 0x1;
+    public const short POLLOUT = 0x4;
     public const short POLLERR = 0x8;
     public const short POLLHUP = 0x10;
     public const short POLLNVAL = 0x20;
@@ -105,6 +109,10 @@ internal static unsafe partial class Posix
 
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int close(int fd);
+
+    /// <summary><c>fcntl</c> with one int argument (F_GETFL, F_SETFL): variadic in C, the same registers on x64 and arm64.</summary>
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int fcntl(int fd, int command, int argument);
 
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int waitpid(int pid, out int status, int options);

@@ -59,6 +59,18 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 4211, Level = LogLevel.Information, Message = "Session {SessionId}: handing {Count} message(s) from people to the agent with its prompt")]
     public static partial void HumanMessagesDelivered(ILogger logger, string sessionId, int count);
 
+    [LoggerMessage(EventId = 4212, Level = LogLevel.Information, Message = "Session {SessionId}: message {MessageId} written to the running agent's input")]
+    public static partial void LiveMessageSent(ILogger logger, string sessionId, string messageId);
+
+    [LoggerMessage(EventId = 4213, Level = LogLevel.Information, Message = "Session {SessionId}: the agent took message {MessageId} into its conversation")]
+    public static partial void LiveMessageAccepted(ILogger logger, string sessionId, string messageId);
+
+    [LoggerMessage(EventId = 4214, Level = LogLevel.Information, Message = "Session {SessionId}: the agent's input is closed ({Reason}); later messages wait for its next launch")]
+    public static partial void LiveInputClosed(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(EventId = 4215, Level = LogLevel.Warning, Message = "Session {SessionId}: handing a message to the running agent failed: {Error}")]
+    public static partial void LiveMessageFailed(ILogger logger, string sessionId, string error);
+
     // Rate limits
     [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Runtime {Runtime} rate limited (session {SessionId}): paused until {Until} ({Reason})")]
     public static partial void RateLimited(ILogger logger, string runtime, string sessionId, DateTimeOffset until, string reason);

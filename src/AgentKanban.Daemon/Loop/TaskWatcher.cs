@@ -75,6 +75,12 @@ public sealed class TaskWatcher(
             return;
         }
 
+        if (evt.Message is { } message)
+        {
+            // A message on the task: the agent running for it gets it now, if its runtime takes live input.
+            supervisor.OfferMessage(evt.TaskId, message);
+        }
+
         var session = await store.FindOpenByTaskAsync(evt.TaskId, cancellationToken);
         if (session is null || session.State is not (SessionState.Active or SessionState.InReview))
         {

@@ -12,7 +12,11 @@ namespace AgentKanban.Daemon.Runtimes;
 /// <summary>
 /// Starts Claude Code for a session: <c>claude -p --output-format stream-json --verbose</c> with the session id
 /// chosen up front (or <c>--resume</c>), our work protocol appended to its system prompt, the agent's model and
-/// permission mode, in its own process group; its stdout parsed line by line into <see cref="AgentEvent"/>s.
+/// permission mode, in its own process group; its stdout parsed line by line into <see cref="AgentEvent"/>s. Live input:
+/// the prompt is the first stream-json user message on its stdin (<c>--input-format stream-json
+/// --replay-user-messages</c>), which stays open so people's messages reach the agent mid-run
+/// (<see cref="IAgentProcess.TrySendAsync"/>); the supervisor closes it when a turn ends with nothing pending, and the
+/// CLI then exits.
 /// </summary>
 /// <param name="sandbox">Where the agent runs; null (tests of the launcher alone) runs it as the daemon's user with its view.</param>
 public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger, AgentSandbox? sandbox = null) : IAgentLauncher
@@ -35,6 +39,8 @@ public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger
                 AppendSystemPrompt = string.IsNullOrWhiteSpace(spec.SystemPrompt) ? null : spec.SystemPrompt,
                 Permissions = permissions,
                 Executable = spec.Executable,
+                LiveInput = true,
+                PromptMessageId = Guid.NewGuid(),
             });
         }
         catch (ArgumentException e)
@@ -65,9 +71,10 @@ public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger
                 Environment = environment,
                 WorkingDirectory = spec.WorkingDirectory,
                 StandardInput = command.StandardInput,
+                KeepStandardInputOpen = command.KeepInputOpen,
             };
             var process = AgentProcess.Start(sandbox?.Wrap(options) ?? options, timeProvider, logger);
-            return new ClaudeAgentProcess(process, sandbox, spec.WorkingDirectory);
+            return new ClaudeAgentProcess(process, sandbox, spec.WorkingDirectory, spec.ResumeToken ?? spec.ProviderSessionId);
         }
         catch (AgentProcessStartException e)
         {
@@ -88,11 +95,26 @@ public sealed class ClaudeCodeLauncher(TimeProvider timeProvider, ILogger logger
         _ => ClaudePermissions.Default with { Mode = mode },
     };
 
-    private sealed class ClaudeAgentProcess(AgentProcess process, AgentSandbox? sandbox, string workingDirectory) : IAgentProcess
+    private sealed class ClaudeAgentProcess(AgentProcess process, AgentSandbox? sandbox, string workingDirectory, string sessionId) : IAgentProcess
     {
         private readonly ClaudeStreamJsonParser _parser = new();
 
         public int ProcessId => process.ProcessId;
+
+        public Task<bool> TrySendAsync(AgentInputMessage message, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(message);
+            if (!process.InputOpen)
+            {
+                return Task.FromResult(false);
+            }
+
+            // The id goes out as the message's uuid; the CLI echoes it back (--replay-user-messages) when the model sees it.
+            var id = Guid.TryParse(message.Id, out var uuid) ? uuid : throw new ArgumentException("the message id must be a UUID", nameof(message));
+            return process.WriteInputAsync(ClaudeArgs.StreamJsonUserMessage(message.Text, sessionId, id), cancellationToken);
+        }
+
+        public void EndInput() => process.CloseInput();
 
         public async IAsyncEnumerable<AgentOutput> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {

@@ -41,7 +41,24 @@ public interface IAgentProcess : IAsyncDisposable
 
     /// <summary>SIGTERM to the process group, <paramref name="grace"/>, then SIGKILL of the group.</summary>
     Task StopAsync(TimeSpan grace, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Live input: hands a person's message to the agent while it runs. True once it is written to the agent's input
+    /// (the runtime then reports <see cref="InputAccepted"/> with <see cref="AgentInputMessage.Id"/> when the conversation
+    /// has taken it); false when this runtime takes no input mid-run, or its input is already closed — the message then
+    /// waits for the next launch.
+    /// </summary>
+    Task<bool> TrySendAsync(AgentInputMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// No more input: the agent ends once its current turn is done (for Claude Code with live input, closing stdin).
+    /// A runtime without live input ends after its turn anyway.
+    /// </summary>
+    void EndInput();
 }
+
+/// <summary>One message for a running agent: <paramref name="Id"/> is echoed back in <see cref="InputAccepted"/>.</summary>
+public sealed record AgentInputMessage(string Id, string Text);
 
 /// <summary>Starts agent processes for one runtime kind.</summary>
 public interface IAgentLauncher

@@ -47,6 +47,17 @@ public static class Prompts
         return text.ToString();
     }
 
+    /// <summary>
+    /// A person's message handed to the agent while it works (live input). Claude Code shows it to the model as a message
+    /// the user sent meanwhile; this says where it comes from and that the answer goes on the task.
+    /// </summary>
+    public static string LiveMessage(MessageDto message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return "A person posted this message on the task while you were working; take it into account (your reply reaches them on the task):\n\n"
+            + message.Content.Trim();
+    }
+
     /// <summary>Most of the task's history a fresh start carries (the latest entries; older ones are summarised by a count).</summary>
     public const int MaxHistoryChars = 24_000;
 
@@ -170,8 +181,11 @@ public static class Prompts
         text.AppendLine("2. Log progress as you go: `ak task note \"what you did and why\"`.");
         if (hasRepository)
         {
-            text.AppendLine("3. Your working directory is a git worktree on a branch made for this task. Commit your work there");
-            text.AppendLine("   (`git add` + `git commit`) before you ask for review; never work outside it.");
+            text.AppendLine("3. Your working directory is a git worktree on a branch made for this task (the task prompt names it). Commit");
+            text.AppendLine("   your work there (`git add` + `git commit`); never work outside it. Then push the branch: `git push` (its");
+            text.AppendLine("   upstream is set to the same branch on origin; `git push -u origin HEAD` works too). Where origin is on GitHub");
+            text.AppendLine("   and the `gh` command is available, open a pull request for the branch (`gh pr create --fill`) and pass its URL");
+            text.AppendLine("   when you ask for review: `ak task review --pr-url URL`.");
         }
         else
         {
@@ -225,7 +239,7 @@ public static class Prompts
 
         if (branch is not null)
         {
-            text.Append("Branch: ").AppendLine(branch);
+            text.Append("Branch: ").Append(branch).AppendLine(" (your worktree is on it; commit here and push it to origin)");
         }
 
         text.Append("Board: ").AppendLine(task.BoardId);

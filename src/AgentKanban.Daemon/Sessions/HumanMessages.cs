@@ -7,12 +7,14 @@ using Microsoft.Extensions.Logging;
 namespace AgentKanban.Daemon.Sessions;
 
 /// <summary>
-/// Messages people post on a task while its agent runs, waits on a rate limit or sits in review. The runtimes here
-/// take no input mid-run, so such messages are queued on the server (they are the task's chat) and handed to the
-/// agent with the prompt of its next launch. A per-session cursor (the last message handed over, in the store's
-/// <c>meta</c>) makes each message reach the agent once.
+/// Messages people post on a task (its chat on the server). A running agent whose runtime takes live input gets each one
+/// within seconds (<see cref="LiveInbox"/>), and what it took in is recorded per message (<see cref="DeliveredMessageStore"/>,
+/// on the runtime's acknowledgement). Everything else — messages posted while the agent waits on a rate limit, sits in
+/// review, or runs on a runtime without live input, and live ones it never acknowledged (a crash) — is handed to the
+/// agent with the prompt of its next launch. A per-session cursor (the last message handed over at a launch, in the
+/// store's <c>meta</c>) and the delivered table make each message reach the agent once.
 /// </summary>
-internal sealed class HumanMessages(BoardApiClient api, MetaStore meta, ILogger logger)
+internal sealed class HumanMessages(BoardApiClient api, MetaStore meta, DeliveredMessageStore delivered, ILogger logger)
 {
     /// <summary>How long a launch waits for the task's messages; past it the agent starts without them (they wait for the next launch).</summary>
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(2);
@@ -31,10 +33,11 @@ internal sealed class HumanMessages(BoardApiClient api, MetaStore meta, ILogger 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(FetchTimeout);
             var cursor = await meta.GetAsync(Prefix + session.Id, timeout.Token);
+            var taken = await delivered.ListAsync(session.Id, timeout.Token);
             task ??= await api.FindTaskAsync(session.TaskId, timeout.Token);
             var messages = task?.Messages ?? [];
             var from = cursor is null ? 0 : IndexAfter(messages, cursor);
-            return messages.Skip(from).Where(m => m.SenderType == "user").ToList();
+            return messages.Skip(from).Where(m => m.SenderType == "user" && !taken.Contains(m.Id)).ToList();
         }
         catch (Exception e) when (e is ServerApiException or OperationCanceledException or Microsoft.Data.Sqlite.SqliteException && !cancellationToken.IsCancellationRequested)
         {
@@ -61,16 +64,60 @@ internal sealed class HumanMessages(BoardApiClient api, MetaStore meta, ILogger 
     }
 
     /// <summary>
-    /// Records that the agent was given everything up to <paramref name="last"/>. Called after the process started:
+    /// Records that the agent was given <paramref name="messages"/> with its prompt (and everything before the last). Called after the process started:
     /// a crash before this write hands the same messages over again on the next launch rather than losing them.
     /// </summary>
-    public async Task DeliveredAsync(SessionRecord session, MessageDto last)
+    public async Task DeliveredAsync(SessionRecord session, IReadOnlyList<MessageDto> messages, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(last);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            await meta.SetAsync(Prefix + session.Id, Cursor(last), CancellationToken.None);
+            // Recorded per message too, so a late push of one of them (a stream resumed from an older id) is never sent live.
+            foreach (var message in messages)
+            {
+                await delivered.RecordAsync(session.Id, message.Id, at, CancellationToken.None);
+            }
+
+            await meta.SetAsync(Prefix + session.Id, Cursor(messages[^1]), CancellationToken.None);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            DaemonLog.HumanMessagesUnavailable(logger, session.Id, e.Message);
+        }
+    }
+
+    /// <summary>The ids of the messages recorded as given to this session's agent (empty when the store cannot say).</summary>
+    public async Task<IReadOnlySet<string>> DeliveredIdsAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        try
+        {
+            return await delivered.ListAsync(session.Id, cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            DaemonLog.HumanMessagesUnavailable(logger, session.Id, e.Message);
+            return new HashSet<string>();
+        }
+    }
+
+    /// <summary>
+    /// Records that the agent took <paramref name="message"/> in while it ran (the runtime acknowledged it). A crash before
+    /// this write hands the message over again at the next launch rather than losing it.
+    /// </summary>
+    public async Task AcceptedAsync(SessionRecord session, MessageDto message, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(message);
+        try
+        {
+            await delivered.RecordAsync(session.Id, message.Id, at, CancellationToken.None);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

@@ -23,6 +23,9 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
     /// <summary>Relays this run's events to the board's live view (null when relaying is off).</summary>
     public Relay.SessionEventRelay? Relay { get; set; }
 
+    /// <summary>People's messages for the running process (null until it started).</summary>
+    public LiveInbox? Inbox { get; set; }
+
     public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A rejected rate limit was reported and not cleared since.</summary>
@@ -72,6 +75,7 @@ internal sealed class RunningAgent(SessionRecord session, DateTimeOffset started
     {
         Process = null;
         Relay = null;
+        Inbox = null;
         RateLimited = false;
         RejectedWindow = null;
         Failure = ErrorClass.None;

@@ -46,6 +46,9 @@ public sealed partial class SessionSupervisor
             case TurnEnded turn:
                 await OnTurnEndedAsync(run, turn);
                 break;
+            case InputAccepted accepted when run.Inbox is { } inbox:
+                await inbox.AcceptedAsync(accepted.MessageId);
+                break;
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentKanban.Client;
 using AgentKanban.Contracts;
+using AgentKanban.Core.Events;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
@@ -31,7 +32,7 @@ public sealed partial class SessionSupervisor(
 {
     private readonly ConcurrentDictionary<string, RunningAgent> _running = new(StringComparer.Ordinal);
     private readonly Relay.AgentEventRelays _relays = new(api, store.Database, context.Options.AgentEvents, timeProvider, logger);
-    private readonly HumanMessages _inbox = new(api, new MetaStore(store.Database), logger);
+    private readonly HumanMessages _inbox = new(api, new MetaStore(store.Database), new DeliveredMessageStore(store.Database), logger);
 
     /// <summary>A run ended and its transition committed (a slot is free; the loop re-plans).</summary>
     public event Action<SessionRecord>? RunEnded;
@@ -47,6 +48,22 @@ public sealed partial class SessionSupervisor(
     public bool IsRunning(string sessionId) => _running.ContainsKey(sessionId);
 
     public int RunningOn(string runtime) => _running.Values.Count(r => r.Session.Runtime == runtime);
+
+    /// <summary>
+    /// A message was posted on <paramref name="taskId"/> (the machine's event stream): the agent running for it, if any,
+    /// gets it now when its runtime takes live input. Never blocks: it is queued for the run's inbox.
+    /// </summary>
+    public void OfferMessage(string taskId, MessageDto message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        foreach (var run in _running.Values)
+        {
+            if (run.Session.TaskId == taskId)
+            {
+                run.Inbox?.Offer(message);
+            }
+        }
+    }
 
     /// <summary>
     /// Starts the agent for <paramref name="session"/> (committed <see cref="SessionState.Active"/>), in the
@@ -282,7 +299,7 @@ public sealed partial class SessionSupervisor(
             if (messages.Count > 0)
             {
                 DaemonLog.HumanMessagesDelivered(logger, session.Id, messages.Count);
-                await _inbox.DeliveredAsync(session, messages[^1]);
+                await _inbox.DeliveredAsync(session, messages, timeProvider.GetUtcNow());
             }
 
             context.Options.OnAgentStarted?.Invoke(run.Session.Id, run.Session.TaskId, process.ProcessId, session.ResumeToken is not null);
@@ -297,6 +314,10 @@ public sealed partial class SessionSupervisor(
             await using var relay = _relays.Start(run.Session);
             run.Relay = relay;
             using var runEnded = new CancellationTokenSource();
+            // People's messages posted from now on reach the agent while it works (when its runtime takes live input).
+            var inbox = new LiveInbox(run, process, _inbox, messages, context.Options.LiveMessagePollInterval, timeProvider, logger);
+            run.Inbox = inbox;
+            var liveMessages = inbox.RunAsync(runEnded.Token);
             var watchdog = WatchAsync(run, runEnded.Token);
             var pump = PumpAsync(run, process, runEnded.Token);
             var exit = await process.WaitForExitAsync(CancellationToken.None);
@@ -312,6 +333,7 @@ public sealed partial class SessionSupervisor(
             await runEnded.CancelAsync();
             await SwallowAsync(pump);
             await SwallowAsync(watchdog);
+            await SwallowAsync(liveMessages);
             // The run's last events reach the board before its ending is reported (and its session closed).
             if (relay is not null)
             {
@@ -358,6 +380,13 @@ public sealed partial class SessionSupervisor(
             if (output.Event is { } agentEvent)
             {
                 await HandleEventAsync(run, agentEvent, cancellationToken);
+                if (agentEvent is TurnEnded)
+                {
+                    // With live input the runtime waits for more after a turn: the input closes now unless a message is
+                    // on its way in (then the runtime starts another turn with it), and closes at once when the run should end.
+                    var endNow = run.RateLimited || run.ConversationLost || run.DrainRequested || run.StopReason != RunStop.None;
+                    run.Inbox?.TurnEnded(endNow, cancellationToken);
+                }
             }
             else if (output.SkippedLine is { } reason)
             {

@@ -123,5 +123,16 @@ internal static class DaemonSchema
             -- letters: refused for good, never sent again, and no longer holding anything up.
             CREATE INDEX ix_outbox_group ON outbox(COALESCE(session_id, path), id) WHERE failed_at_ms IS NULL;
             """),
+        (4, """
+            -- People's messages a session's agent took in while it ran (live input, acknowledged by the runtime). The next
+            -- launch hands over only what is neither here nor before the session's launch cursor (meta), so a message
+            -- reaches the agent once across restarts.
+            CREATE TABLE delivered_messages (
+                session_id      TEXT NOT NULL,
+                message_id      TEXT NOT NULL,
+                delivered_at_ms INTEGER NOT NULL,
+                PRIMARY KEY (session_id, message_id)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

@@ -148,6 +148,10 @@ public sealed partial class WorkspaceManager
             ? ["worktree", "add", "--lock", "--reason", WorktreeRegistrations.CreatingLockReason, path, branch.Name]
             : ["worktree", "add", "--lock", "--reason", WorktreeRegistrations.CreatingLockReason, "--no-track", "-b", branch.Name, path, start!];
         await Local(mirror.Path, add, ct);
+        // The branch's upstream is the same name on origin, so a plain `git push` (and `git push -u origin HEAD`) in the
+        // worktree publishes it. Set again for an existing branch: idempotent, and older worktrees get it too.
+        await Local(mirror.Path, ["config", $"branch.{branch.Name}.remote", "origin"], ct);
+        await Local(mirror.Path, ["config", $"branch.{branch.Name}.merge", "refs/heads/" + branch.Name], ct);
         await Local(mirror.Path, ["worktree", "unlock", path], ct);
         WorkspaceLog.WorktreeCreated(_logger, sessionId, path, branch.Name);
         return new Workspace(sessionId, WorkspaceKind.Worktree, path) { Branch = branch.Name, MirrorPath = mirror.Path };

@@ -117,6 +117,25 @@ public sealed class ClaudeArgsTests
     }
 
     [Fact]
+    public void Live_input_puts_the_prompt_on_stdin_with_its_uuid_keeps_it_open_and_asks_for_echoes()
+    {
+        var uuid = Guid.NewGuid();
+        var command = ClaudeArgs.Build(new ClaudeLaunch { Prompt = "short", SessionId = Id, LiveInput = true, PromptMessageId = uuid, Delivery = PromptDelivery.Argument });
+
+        Assert.True(command.KeepInputOpen);
+        Assert.Contains("--replay-user-messages", command.Arguments);
+        Assert.Equal(["--input-format", "stream-json"], command.Arguments.Skip(4).Take(2));
+        Assert.DoesNotContain("short", command.Arguments);
+        using var message = JsonDocument.Parse(command.StandardInput!);
+        Assert.Equal(uuid.ToString("D"), message.RootElement.GetProperty("uuid").GetString());
+        Assert.Equal("short", message.RootElement.GetProperty("message").GetProperty("content")[0].GetProperty("text").GetString());
+
+        var plain = ClaudeArgs.Build(new ClaudeLaunch { Prompt = "short", SessionId = Id });
+        Assert.False(plain.KeepInputOpen);
+        Assert.DoesNotContain("--replay-user-messages", plain.Arguments);
+    }
+
+    [Fact]
     public void Bypass_mode_says_what_root_needs()
     {
         var command = ClaudeArgs.Build(new ClaudeLaunch { Prompt = "x", SessionId = Id, Permissions = ClaudePermissions.Bypass, Executable = "/opt/claude" });

@@ -241,6 +241,38 @@ public sealed class ClaudeStreamJsonParserTests
     }
 
     [Fact]
+    public void Recorded_live_input_run_of_the_real_cli_acknowledges_each_message_by_its_uuid()
+    {
+        // --input-format stream-json --replay-user-messages: the prompt, two messages written while a Bash call ran (taken
+        // into the next request), and one written during the last request (taken as a second turn after the result).
+        var (events, _) = Transcripts.Parse(new ClaudeStreamJsonParser(), "recorded-2.1.330-live-input.jsonl");
+
+        Assert.Equal(
+            ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333",
+                "44444444-4444-4444-4444-444444444444"],
+            events.OfType<InputAccepted>().Select(a => a.MessageId));
+        Assert.Equal(2, events.OfType<TurnEnded>().Count());
+        // The late message was taken after the first result, before the second turn's reply.
+        var kinds = events.Select(e => e.GetType().Name).ToList();
+        Assert.True(kinds.IndexOf(nameof(TurnEnded)) < events.IndexOf(events.OfType<InputAccepted>().Last()));
+        // An echoed message is never mistaken for what the agent said.
+        Assert.All(events.OfType<TextBlock>(), t => Assert.StartsWith("reply", t.Text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_echoed_user_message_without_a_uuid_is_accepted_with_no_id_and_a_plain_user_line_is_not()
+    {
+        var parser = new ClaudeStreamJsonParser();
+        var events = new List<AgentEvent>();
+        parser.Parse("{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]},\"isReplay\":true}"u8, events);
+        Assert.Equal([TurnStarted.Instance, new InputAccepted(null)], events);
+
+        events.Clear();
+        parser.Parse("{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]},\"uuid\":\"u-1\"}"u8, events);
+        Assert.Empty(events);
+    }
+
+    [Fact]
     public void Invalid_utf8_inside_a_string_is_skipped_without_events()
     {
         var parser = new ClaudeStreamJsonParser();

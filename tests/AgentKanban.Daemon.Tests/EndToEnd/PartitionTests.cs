@@ -28,16 +28,20 @@ public sealed class PartitionTests
         var firstRun = await Eventually.WaitAsync(() => Task.FromResult(env.InvocationsFor(task.Id) is [var run, ..] ? run : null), "the first agent to start");
         var workspace = await Eventually.WaitAsync(async () => (await StoreReader.WorkspaceAsync(env.StateDir, task.Id))?.Workspace, "the session's worktree");
         await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(workspace, "progress.txt"))), "the agent's first piece of work");
+        // Resolved now, while the agent lives: FakeInvocation.Pid looks its PID namespace up each time, and once the agent is
+        // gone the kernel may give that namespace's number to the second agent's sandbox.
+        var firstPid = firstRun.Pid;
+        Assert.NotEqual(0, firstPid);
 
         // The network between the first machine and the server drops every packet from now on. A second machine is up
         // at once, ready to take the task the moment the server lets the first one's lease go.
-        var firstStopped = ExitTimeAsync(firstRun.Pid, TimeSpan.FromSeconds(30));
+        var firstStopped = ExitTimeAsync(firstPid, TimeSpan.FromSeconds(30));
         link.Cut(blackhole: true);
         var second = env.StartProcess(stateDir: Path.Combine(env.Root, "state-second-machine"));
         var firstStoppedAt = await firstStopped;
         var secondRun = await Eventually.WaitAsync(() => Task.FromResult(env.InvocationsFor(task.Id).Skip(1).FirstOrDefault()),
             "the second machine's agent to start", TimeSpan.FromSeconds(60));
-        Assert.NotEqual(firstRun.Pid, secondRun.Pid);
+        Assert.NotEqual(firstPid, secondRun.Pid);
         Assert.False(secondRun.Concurrent, "the second agent started while the first still held the task");
         Assert.True(firstStoppedAt < secondRun.At, $"first agent stopped at {firstStoppedAt}, the second started at {secondRun.At}");
         Assert.NotEqual(firstRun.AkSessionId, secondRun.AkSessionId);

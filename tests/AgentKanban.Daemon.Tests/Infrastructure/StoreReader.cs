@@ -47,6 +47,36 @@ public static class StoreReader
         return list;
     }
 
+    /// <summary>The ids of the people's messages recorded as given to the session's agent (table <c>delivered_messages</c>).</summary>
+    public static async Task<IReadOnlyList<string>> DeliveredMessagesAsync(string stateDir, string sessionId)
+    {
+        if (!File.Exists(Path.Combine(stateDir, "daemon.db")))
+        {
+            return [];
+        }
+
+        await using var connection = await OpenAsync(stateDir);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT message_id FROM delivered_messages WHERE session_id = $session ORDER BY delivered_at_ms";
+        command.Parameters.AddWithValue("$session", sessionId);
+        var ids = new List<string>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+        catch (SqliteException)
+        {
+            // Not migrated yet.
+            return [];
+        }
+
+        return ids;
+    }
+
     /// <summary>(pending, failed) outbox items.</summary>
     public static async Task<(long Pending, long Failed)> OutboxAsync(string stateDir)
     {

@@ -36,6 +36,30 @@ public sealed class WorktreeCreationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_plain_git_push_in_the_worktree_publishes_the_session_branch_to_a_bare_origin()
+    {
+        // The origin is a bare repository, as on a server (a push into a checked-out branch would be refused anyway).
+        var source = await _env.CreateSourceAsync();
+        var origin = Path.Combine(_env.Root, "origin.git");
+        await _env.GitAsync(_env.Root, "clone", "--quiet", "--bare", source, origin);
+        var workspace = await _env.Manager.CreateAsync(WorkspaceTestEnvironment.NewSessionId(), origin, null, Ct);
+
+        // The branch tracks the same name on origin: a plain push works, and status knows the upstream.
+        Assert.Equal("origin", await _env.GitAsync(workspace.Path, "config", "--get", $"branch.{workspace.Branch}.remote"));
+        Assert.Equal("refs/heads/" + workspace.Branch, await _env.GitAsync(workspace.Path, "config", "--get", $"branch.{workspace.Branch}.merge"));
+        var commit = await _env.CommitFileAsync(workspace.Path, "work.txt", "done\n", "agent work");
+        await _env.GitAsync(workspace.Path, "push", "--quiet");
+        Assert.Equal(commit, await _env.GitAsync(origin, "rev-parse", "refs/heads/" + workspace.Branch));
+        Assert.Equal("origin/" + workspace.Branch, await _env.GitAsync(workspace.Path, "rev-parse", "--abbrev-ref", "@{upstream}"));
+
+        // A later commit goes the same way; `git push -u origin HEAD` works as well. Nothing else on origin changed.
+        var second = await _env.CommitFileAsync(workspace.Path, "more.txt", "more\n", "more work");
+        await _env.GitAsync(workspace.Path, "push", "--quiet", "-u", "origin", "HEAD");
+        Assert.Equal(second, await _env.GitAsync(origin, "rev-parse", "refs/heads/" + workspace.Branch));
+        Assert.Equal(await _env.GitAsync(source, "rev-parse", "main"), await _env.GitAsync(origin, "rev-parse", "refs/heads/main"));
+    }
+
+    [Fact]
     public async Task Accepts_a_file_url_and_shares_nothing_with_the_plain_path_mirror_but_the_content()
     {
         var source = await _env.CreateSourceAsync();
