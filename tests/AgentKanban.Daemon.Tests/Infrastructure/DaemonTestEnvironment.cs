@@ -100,6 +100,7 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
         env["AK_TEST_POLL_MIN_MS"] = "500";
         env["AK_TEST_POLL_MAX_MS"] = "2000";
         env["AK_TEST_WATCH_MS"] = "1000";
+        env["AK_TEST_REVIEW_POLL_MS"] = "500";
         env["AK_TEST_GRACE_MS"] = "2000";
         env["AK_TEST_DRAIN_MS"] = "3000";
         env.Remove("AK_CRASH_AT");
@@ -132,6 +133,8 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
             StopGracePeriod = Ms("AK_TEST_GRACE_MS", defaults.StopGracePeriod),
             ShutdownDrainTimeout = Ms("AK_TEST_DRAIN_MS", defaults.ShutdownDrainTimeout),
             StallTimeout = Ms("AK_TEST_STALL_MS", defaults.StallTimeout),
+            ReviewPollInterval = Ms("AK_TEST_REVIEW_POLL_MS", defaults.ReviewPollInterval),
+            GitHubRateLimitBackoff = Ms("AK_TEST_GH_BACKOFF_MS", defaults.GitHubRateLimitBackoff),
         };
     }
 
