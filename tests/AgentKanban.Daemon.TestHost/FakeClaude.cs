@@ -13,8 +13,8 @@ namespace AgentKanban.Daemon.TestHost;
 /// running <c>ak task claim/review</c>). Its script comes from the task description, one step per line starting with
 /// <c>fake:</c> (default: claim, say, write a file, commit, review, result):
 /// <list type="bullet">
-/// <item><c>claim</c>, <c>review</c> — the task transitions, signed with the session key;</item>
-/// <item><c>say TEXT</c>, <c>write FILE TEXT</c>, <c>commit</c>, <c>tool</c> (a tool call and its result), <c>result</c>;</item>
+/// <item><c>claim</c>, <c>review [PR_URL]</c> — the task transitions, signed with the session key;</item>
+/// <item><c>say TEXT</c>, <c>write FILE TEXT</c>, <c>commit</c>, <c>push</c> (<c>git push origin HEAD</c>), <c>tool</c> (a tool call and its result), <c>result</c>;</item>
 /// <item><c>rate-limit SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> resetting SECONDS from now,
 /// the assistant's <c>rate_limit</c> error, an error result, exit 1 (what the real CLI does on a 429);</item>
 /// <item><c>reject WINDOW SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> for the window WINDOW
@@ -121,7 +121,7 @@ internal static class FakeClaude
                     await api.TransitionAsync(taskId, "claim", tolerateConflict: true);
                     break;
                 case "review":
-                    await api.TransitionAsync(taskId, "review", tolerateConflict: false);
+                    await api.TransitionAsync(taskId, "review", tolerateConflict: false, prUrl: rest.Length > 0 ? rest : null);
                     break;
                 case "say":
                     Assistant(sessionId, new Dictionary<string, object?> { ["type"] = "text", ["text"] = rest });
@@ -166,6 +166,10 @@ internal static class FakeClaude
                         await GitAsync("-c", "user.name=Fake Agent", "-c", "user.email=fake@agent.test", "commit", "-q", "-m", "fake agent work");
                     }
 
+                    break;
+                case "push":
+                    // What an agent does to publish its work: the task branch to the worktree's origin (the task's repository).
+                    await GitAsync("push", "-q", "origin", "HEAD");
                     break;
                 case "result":
                     Result(sessionId, isError: false);
@@ -487,14 +491,14 @@ internal static class FakeClaude
             response.EnsureSuccessStatusCode();
         }
 
-        public async Task TransitionAsync(string taskId, string action, bool tolerateConflict)
+        public async Task TransitionAsync(string taskId, string action, bool tolerateConflict, string? prUrl = null)
         {
             // Like an agent retrying `ak task review` while the server is down: up to two minutes.
             for (var attempt = 0; ; attempt++)
             {
                 try
                 {
-                    await TransitionOnceAsync(taskId, action, tolerateConflict);
+                    await TransitionOnceAsync(taskId, action, tolerateConflict, prUrl);
                     return;
                 }
                 catch (HttpRequestException) when (attempt < 120)
@@ -504,10 +508,11 @@ internal static class FakeClaude
             }
         }
 
-        private async Task TransitionOnceAsync(string taskId, string action, bool tolerateConflict)
+        private async Task TransitionOnceAsync(string taskId, string action, bool tolerateConflict, string? prUrl)
         {
             using var request = Request(HttpMethod.Post, $"api/tasks/{taskId}/{action}");
-            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            var body = prUrl is null ? "{}" : JsonSerializer.Serialize(new Dictionary<string, object?> { ["pr_url"] = prUrl }, FakeJson.Default.DictionaryStringObject);
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
             using var response = await http.SendAsync(request);
             if ((int)response.StatusCode >= 500)
             {
@@ -519,9 +524,9 @@ internal static class FakeClaude
                 return;
             }
 
-            var body = await response.Content.ReadAsStringAsync();
-            await Console.Error.WriteLineAsync($"fake-claude: {action} failed: {(int)response.StatusCode} {body}");
-            throw new InvalidOperationException($"{action} failed: {(int)response.StatusCode} {body}");
+            var answer = await response.Content.ReadAsStringAsync();
+            await Console.Error.WriteLineAsync($"fake-claude: {action} failed: {(int)response.StatusCode} {answer}");
+            throw new InvalidOperationException($"{action} failed: {(int)response.StatusCode} {answer}");
         }
 
         private HttpRequestMessage Request(HttpMethod method, string path)
