@@ -291,7 +291,8 @@ public sealed class ReviewMonitor(
             ReviewLog.CheckFailed(logger, watch.TaskId, failures, next, reason);
         }
 
-        await RecordAsync(watch, next, failures, (rateLimited ? "rate limited: " : "") + reason, baseCommit, cancellationToken);
+        await watches.RecordCheckAsync(watch.TaskId, watch.SessionId, now, next, failures, (rateLimited ? "rate limited: " : "") + reason, baseCommit,
+            cancellationToken);
     }
 
     private Task RecordAsync(ReviewWatch watch, DateTimeOffset next, int failures, string? error, string? baseCommit, CancellationToken cancellationToken) =>
