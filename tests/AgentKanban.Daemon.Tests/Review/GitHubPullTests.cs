@@ -79,6 +79,40 @@ public sealed class GitHubPullTests
         Assert.Empty(await StoreReader.ReviewWatchesAsync(env.StateDir));
     }
 
+    [Fact]
+    public async Task A_webhook_finishes_the_task_at_once_and_the_daemon_closes_its_session_without_waiting_for_a_poll()
+    {
+        await using var env = await DaemonTestEnvironment.CreateAsync();
+        env.ExtraEnvironment["AK_TEST_REVIEW_POLL_MS"] = "600000"; // The poll must not be what finishes it.
+        var task = await env.CreateTaskAsync("merged on GitHub", "claim", "review " + Repo + "21", "result");
+        var daemon = await env.StartInProcessAsync(env.Options());
+        await env.WaitForStatusAsync(task.Id, "in_review");
+        var session = await Eventually.WaitAsync(async () =>
+        {
+            var s = await daemon.Sessions.FindOpenByTaskAsync(task.Id, CancellationToken.None);
+            return s?.State == SessionState.InReview ? s : null;
+        }, "the session to be in review");
+
+        var body = "{\"action\":\"closed\",\"pull_request\":{\"html_url\":\"" + Repo + "21\",\"merged\":true}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/webhooks/github") { Content = new StringContent(body) };
+        request.Headers.Add("X-GitHub-Event", "pull_request");
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(BoardServer.WebhookSecret), System.Text.Encoding.UTF8.GetBytes(body));
+        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(mac));
+        using var client = new HttpClient { BaseAddress = new Uri(env.Server.BaseUrl + "/") };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        var answered = clock.Elapsed;
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("done", (await env.Server.GetTaskAsync(task.Id)).Status);
+
+        await Eventually.TrueAsync(async () => (await daemon.Sessions.GetAsync(session.Id, CancellationToken.None))?.State == SessionState.Closed,
+            "the session to be closed");
+        var closed = clock.Elapsed;
+        Assert.False(Directory.Exists(session.Workspace), "the workspace is removed");
+        Measurements.Report($"webhook delivered → task done: {answered.TotalMilliseconds:0} ms (the answer); → daemon closed the session: {closed.TotalMilliseconds:0} ms");
+    }
+
     /// <summary>The fake <c>gh</c>: a script in its own directory, put first on the daemon's PATH.</summary>
     private sealed class FakeGh
     {
