@@ -391,6 +391,21 @@ internal static class FakeClaude
         Raw("\"}\n"u8);
     }
 
+    /// <summary>Field 22 of <c>/proc/self/stat</c> (starttime), or null when it cannot be read.</summary>
+    private static long? StartTicks()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static async Task GitAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -453,6 +468,9 @@ internal static class FakeClaude
             ["pid"] = Environment.ProcessId,
             // In the agent sandbox the pid above is the one inside its PID namespace; with the namespace the test finds the process.
             ["pid_ns"] = new FileInfo("/proc/self/ns/pid").LinkTarget,
+            // Its start time (clock ticks since boot, the same inside and outside the namespace): a namespace's inode number
+            // is reused once it is gone, so (namespace, pid) alone may name a later agent; with this it names only this one.
+            ["start_ticks"] = StartTicks(),
             ["provider_session_id"] = sessionId,
             ["resume"] = resume,
             ["concurrent"] = concurrent,

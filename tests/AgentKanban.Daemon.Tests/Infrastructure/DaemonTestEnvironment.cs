@@ -23,10 +23,11 @@ public sealed record FakeInvocation(
     bool HasAkToken,
     string? Path,
     string? Cwd,
-    string? PidNamespace)
+    string? PidNamespace,
+    long? StartTicks = null)
 {
     /// <summary>Its pid on this machine while it runs (0 once no such process exists).</summary>
-    public int Pid => TestProcesses.HostPid(PidNamespace, NamespacePid);
+    public int Pid => TestProcesses.HostPid(PidNamespace, NamespacePid, StartTicks);
 }
 
 /// <summary>
@@ -205,7 +206,8 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
                 r.GetProperty("has_ak_token").GetBoolean(),
                 S("path"),
                 S("cwd"),
-                S("pid_ns")));
+                S("pid_ns"),
+                r.TryGetProperty("start_ticks", out var ticks) && ticks.ValueKind == JsonValueKind.Number ? ticks.GetInt64() : null));
         }
 
         return list;
