@@ -25,7 +25,7 @@ public sealed class GitHubPullTests
         var open = await env.CreateTaskAsync("stays open", "claim", "review " + Repo + "3", "result");
         var daemon = await env.StartInProcessAsync();
 
-        var cancelled = await env.WaitForStatusAsync(closed.Id, "cancelled");
+        var cancelled = await WaitForStatusAsync(env, gh, closed.Id, "cancelled");
         Assert.Contains(cancelled.Activity!, a => a.Action == "cancelled" && a.Detail!.Contains(Repo + "2", StringComparison.Ordinal));
 
         // Asked more than once while open: still in review.
@@ -34,7 +34,7 @@ public sealed class GitHubPullTests
         Assert.Contains($"pr view {Repo}1 --json state,mergedAt,closed", gh.Log());
 
         gh.Set(1, "MERGED");
-        var done = await env.WaitForStatusAsync(merged.Id, "done");
+        var done = await WaitForStatusAsync(env, gh, merged.Id, "done");
         Assert.Contains(done.Activity!, a => a.Action == "completed" && a.Detail!.Contains("merged", StringComparison.Ordinal));
         await Eventually.TrueAsync(async () => (await daemon.Sessions.ListByTaskAsync(merged.Id, CancellationToken.None)).All(s => s.State == SessionState.Closed),
             "the merged task's session to be closed");
@@ -75,7 +75,7 @@ public sealed class GitHubPullTests
         Assert.Equal("in_review", (await env.Server.GetTaskAsync(task.Id)).Status);
 
         gh.Set(7, "MERGED");
-        await env.WaitForStatusAsync(task.Id, "done");
+        await WaitForStatusAsync(env, gh, task.Id, "done");
         Assert.Empty(await StoreReader.ReviewWatchesAsync(env.StateDir));
     }
 
@@ -111,6 +111,22 @@ public sealed class GitHubPullTests
         var closed = clock.Elapsed;
         Assert.False(Directory.Exists(session.Workspace), "the workspace is removed");
         Measurements.Report($"webhook delivered → task done: {answered.TotalMilliseconds:0} ms (the answer); → daemon closed the session: {closed.TotalMilliseconds:0} ms");
+    }
+
+    /// <summary>Waits for the task's status; on a timeout the message says what the monitor stored and what gh was asked.</summary>
+    private static async Task<Contracts.TaskDto> WaitForStatusAsync(DaemonTestEnvironment env, FakeGh gh, string taskId, string status)
+    {
+        try
+        {
+            return await env.WaitForStatusAsync(taskId, status);
+        }
+        catch (TimeoutException e)
+        {
+            var watches = string.Join("; ", (await StoreReader.ReviewWatchesAsync(env.StateDir)).Select(w =>
+                $"{w.TaskId}: failures {w.Failures}, next {w.NextCheckMs}, checked {w.LastCheckedMs}, error {w.LastError}"));
+            var sessions = string.Join("; ", (await StoreReader.SessionsAsync(env.StateDir)).Select(s => $"{s.TaskId}: {s.State} {s.LastReason}"));
+            throw new TimeoutException($"{e.Message}\nwatched: {watches}\nsessions: {sessions}\ngh calls:\n{string.Join('\n', gh.Log())}", e);
+        }
     }
 
     /// <summary>The fake <c>gh</c>: a script in its own directory, put first on the daemon's PATH.</summary>
