@@ -70,6 +70,21 @@ public sealed record DaemonOptions
     /// </summary>
     public TimeSpan LiveMessagePollInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often each task in review that this machine worked on is checked for a merged (or closed) pull request or
+    /// branch (<c>Review/ReviewMonitor</c>).
+    /// </summary>
+    public TimeSpan ReviewPollInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest one review check may fetch the task's repository.</summary>
+    public TimeSpan ReviewCheckTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Longest one <c>gh pr view</c> may run.</summary>
+    public TimeSpan GitHubTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First wait after GitHub's rate limit refused a check; doubles with each further refusal, up to an hour.</summary>
+    public TimeSpan GitHubRateLimitBackoff { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>An agent with no output for this long is stopped and retried later (0 = off).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(15);
 

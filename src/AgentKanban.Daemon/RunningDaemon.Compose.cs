@@ -7,6 +7,7 @@ using AgentKanban.Daemon.Git;
 using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
+using AgentKanban.Daemon.Review;
 using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Sandbox;
 using AgentKanban.Daemon.Sessions;
@@ -73,13 +74,14 @@ public sealed partial class RunningDaemon
             var layout = new WorkspaceLayout(workspaceOptions);
             var mirrors = new MirrorStore(git, layout, workspaceOptions, timeProvider, loggerFactory.CreateLogger<MirrorStore>());
             var workspaces = new GitSessionWorkspaces(new WorkspaceManager(git, mirrors, layout, workspaceOptions, loggerFactory.CreateLogger<WorkspaceManager>()));
+            var branches = new BranchMerges(git, mirrors, workspaceOptions);
 
             var launchers = new Dictionary<string, IAgentLauncher>(StringComparer.Ordinal)
             {
                 [RuntimeNames.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>(), sandbox),
             };
 
-            var daemon = Compose(database, api, streamApi, context, workspaces, launchers, timeProvider, loggerFactory);
+            var daemon = Compose(database, api, streamApi, context, workspaces, launchers, timeProvider, loggerFactory, branches);
             daemon._instanceLock = instanceLock;
             daemon._disposables.Add(http);
             daemon._disposables.Add(streamHttp);
@@ -125,7 +127,8 @@ public sealed partial class RunningDaemon
         ISessionWorkspaces workspaces,
         IReadOnlyDictionary<string, IAgentLauncher> launchers,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        BranchMerges? branches = null)
     {
         var sessions = new SessionStore(database, timeProvider);
         var outboxStore = new OutboxStore(database);
@@ -147,6 +150,9 @@ public sealed partial class RunningDaemon
         var loop = new DaemonLoop(sessions, continuer, dispatcher, watcher, supervisor, claims, gate, context, timeProvider, loggerFactory.CreateLogger<DaemonLoop>());
         var heartbeat = new Heartbeat(api, gate, leases, context, timeProvider, loggerFactory.CreateLogger<Heartbeat>());
         var feed = new WorkFeed(streamApi, watcher, context, timeProvider, loggerFactory.CreateLogger<WorkFeed>());
+        var reviews = new ReviewMonitor(new ReviewWatchStore(database), sessions, watcher, api, branches,
+            new GitHubPulls(context.Environment, context.Options.GitHubTimeout, timeProvider), context, timeProvider,
+            loggerFactory.CreateLogger<ReviewMonitor>());
 
         // Wake-ups: a changed pause or breaker is reported at once and re-plans the loop; a finished run or
         // preparation frees a slot; a push may bring work; a reset of the push channel means pushes were lost.
@@ -157,6 +163,8 @@ public sealed partial class RunningDaemon
         dispatcher.PreparationEnded += loop.Wake;
         feed.Pushed += loop.WorkPushed;
         feed.PushesMissed += loop.PushesMissed;
+        supervisor.RunEnded += _ => reviews.Wake();
+        reviews.SessionEnded += loop.Wake;
 
         // Leases: every heartbeat answer is reconciled with the store; a fence stops every agent at once; a confirmation
         // after a fence lets the stopped sessions continue.
@@ -175,6 +183,7 @@ public sealed partial class RunningDaemon
             Leases = leases,
             Pauses = new PauseStore(database),
             Breakers = new BreakerStore(database),
+            Reviews = reviews,
         };
         heartbeat.Answered += answer => daemon.RunInBackground(token => reconciler.ReconcileAsync(answer, token));
         leases.LeasesUnconfirmed += grace => supervisor.FenceAll(grace);

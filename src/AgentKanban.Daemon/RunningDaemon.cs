@@ -54,6 +54,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
     public required WorkFeed Feed { get; init; }
     public required Dispatcher Dispatcher { get; init; }
     public required LeaseKeeper Leases { get; init; }
+    public required Review.ReviewMonitor Reviews { get; init; }
 
     /// <summary>Completes when the daemon has stopped.</summary>
     public Task WaitForExitAsync() => _exited.Task;
@@ -104,6 +105,7 @@ public sealed partial class RunningDaemon : IAsyncDisposable
         _backgroundTasks.Add(Task.Run(() => Deliverer.RunAsync(_background.Token), CancellationToken.None));
         _backgroundTasks.Add(Task.Run(() => Heartbeat.RunAsync(_background.Token), CancellationToken.None));
         _backgroundTasks.Add(Task.Run(() => Leases.RunAsync(_background.Token), CancellationToken.None));
+        _backgroundTasks.Add(Task.Run(() => Reviews.RunAsync(_background.Token), CancellationToken.None));
         if (Context.Options.UseEventStream)
         {
             _backgroundTasks.Add(Task.Run(() => Feed.RunAsync(_background.Token), CancellationToken.None));

@@ -54,6 +54,7 @@ public static class ServerHost
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<RequestGuardMiddleware>();
+        Api.GitHubWebhook.UseGitHubWebhook(app); // Signed by GitHub, not a bearer token: before authentication.
         app.UseMiddleware<AuthenticationMiddleware>();
 
         app.MapGet("/healthz", () => Results.Ok());

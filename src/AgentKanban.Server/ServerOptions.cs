@@ -38,6 +38,13 @@ public sealed record ServerOptions
     /// </summary>
     public Storage.SqliteSynchronous SqliteSynchronous { get; init; } = Storage.SqliteSynchronous.Full;
 
+    /// <summary>
+    /// The shared secret of GitHub's webhook (<c>ak server --github-webhook-secret-file</c>): with it, signed
+    /// <c>pull_request</c> events at <c>POST /api/webhooks/github</c> finish tasks whose pull request was merged or closed;
+    /// without it that path answers 404.
+    /// </summary>
+    public string? GitHubWebhookSecret { get; init; }
+
     /// <summary>Print the admin token to stdout when it is first created.</summary>
     public bool PrintAdminToken { get; init; } = true;
 }

@@ -41,6 +41,8 @@ internal static class DaemonMode
             StopGracePeriod = Ms(env, "AK_TEST_GRACE_MS") ?? options.StopGracePeriod,
             ShutdownDrainTimeout = Ms(env, "AK_TEST_DRAIN_MS") ?? options.ShutdownDrainTimeout,
             UseEventStream = Get(env, "AK_TEST_NO_PUSH") != "1",
+            ReviewPollInterval = Ms(env, "AK_TEST_REVIEW_POLL_MS") ?? options.ReviewPollInterval,
+            GitHubRateLimitBackoff = Ms(env, "AK_TEST_GH_BACKOFF_MS") ?? options.GitHubRateLimitBackoff,
         };
         return DaemonHost.RunAsync(options, CancellationToken.None);
     }

@@ -13,8 +13,8 @@ namespace AgentKanban.Daemon.TestHost;
 /// running <c>ak task claim/review</c>). Its script comes from the task description, one step per line starting with
 /// <c>fake:</c> (default: claim, say, write a file, commit, review, result):
 /// <list type="bullet">
-/// <item><c>claim</c>, <c>review</c> — the task transitions, signed with the session key;</item>
-/// <item><c>say TEXT</c>, <c>write FILE TEXT</c>, <c>commit</c>, <c>tool</c> (a tool call and its result), <c>result</c>;</item>
+/// <item><c>claim</c>, <c>review [PR_URL]</c> — the task transitions, signed with the session key;</item>
+/// <item><c>say TEXT</c>, <c>write FILE TEXT</c>, <c>commit</c>, <c>push</c> (<c>git push origin HEAD</c>), <c>tool</c> (a tool call and its result), <c>result</c>;</item>
 /// <item><c>rate-limit SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> resetting SECONDS from now,
 /// the assistant's <c>rate_limit</c> error, an error result, exit 1 (what the real CLI does on a 429);</item>
 /// <item><c>reject WINDOW SECONDS</c> — on a fresh run only: a rejected <c>rate_limit_event</c> for the window WINDOW
@@ -148,7 +148,7 @@ internal static class FakeClaude
                     await api.TransitionAsync(taskId, "claim", tolerateConflict: true);
                     break;
                 case "review":
-                    await api.TransitionAsync(taskId, "review", tolerateConflict: false);
+                    await api.TransitionAsync(taskId, "review", tolerateConflict: false, prUrl: rest.Length > 0 ? rest : null);
                     break;
                 case "say":
                     Assistant(sessionId, new Dictionary<string, object?> { ["type"] = "text", ["text"] = rest });
@@ -193,6 +193,10 @@ internal static class FakeClaude
                         await GitAsync("-c", "user.name=Fake Agent", "-c", "user.email=fake@agent.test", "commit", "-q", "-m", "fake agent work");
                     }
 
+                    break;
+                case "push":
+                    // What an agent does to publish its work: the task branch to the worktree's origin (the task's repository).
+                    await GitAsync("push", "-q", "origin", "HEAD");
                     break;
                 case "result":
                     Result(sessionId, isError: false);
@@ -453,6 +457,21 @@ internal static class FakeClaude
         Raw("\"}\n"u8);
     }
 
+    /// <summary>Field 22 of <c>/proc/self/stat</c> (starttime), or null when it cannot be read.</summary>
+    private static long? StartTicks()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static async Task GitAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -515,6 +534,9 @@ internal static class FakeClaude
             ["pid"] = Environment.ProcessId,
             // In the agent sandbox the pid above is the one inside its PID namespace; with the namespace the test finds the process.
             ["pid_ns"] = new FileInfo("/proc/self/ns/pid").LinkTarget,
+            // Its start time (clock ticks since boot, the same inside and outside the namespace): a namespace's inode number
+            // is reused once it is gone, so (namespace, pid) alone may name a later agent; with this it names only this one.
+            ["start_ticks"] = StartTicks(),
             ["provider_session_id"] = sessionId,
             ["resume"] = resume,
             ["concurrent"] = concurrent,
@@ -620,14 +642,14 @@ internal static class FakeClaude
             response.EnsureSuccessStatusCode();
         }
 
-        public async Task TransitionAsync(string taskId, string action, bool tolerateConflict)
+        public async Task TransitionAsync(string taskId, string action, bool tolerateConflict, string? prUrl = null)
         {
             // Like an agent retrying `ak task review` while the server is down: up to two minutes.
             for (var attempt = 0; ; attempt++)
             {
                 try
                 {
-                    await TransitionOnceAsync(taskId, action, tolerateConflict);
+                    await TransitionOnceAsync(taskId, action, tolerateConflict, prUrl);
                     return;
                 }
                 catch (HttpRequestException) when (attempt < 120)
@@ -637,10 +659,11 @@ internal static class FakeClaude
             }
         }
 
-        private async Task TransitionOnceAsync(string taskId, string action, bool tolerateConflict)
+        private async Task TransitionOnceAsync(string taskId, string action, bool tolerateConflict, string? prUrl)
         {
             using var request = Request(HttpMethod.Post, $"api/tasks/{taskId}/{action}");
-            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            var body = prUrl is null ? "{}" : JsonSerializer.Serialize(new Dictionary<string, object?> { ["pr_url"] = prUrl }, FakeJson.Default.DictionaryStringObject);
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
             using var response = await http.SendAsync(request);
             if ((int)response.StatusCode >= 500)
             {
@@ -652,9 +675,9 @@ internal static class FakeClaude
                 return;
             }
 
-            var body = await response.Content.ReadAsStringAsync();
-            await Console.Error.WriteLineAsync($"fake-claude: {action} failed: {(int)response.StatusCode} {body}");
-            throw new InvalidOperationException($"{action} failed: {(int)response.StatusCode} {body}");
+            var answer = await response.Content.ReadAsStringAsync();
+            await Console.Error.WriteLineAsync($"fake-claude: {action} failed: {(int)response.StatusCode} {answer}");
+            throw new InvalidOperationException($"{action} failed: {(int)response.StatusCode} {answer}");
         }
 
         private HttpRequestMessage Request(HttpMethod method, string path)

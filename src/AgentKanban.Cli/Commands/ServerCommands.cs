@@ -29,12 +29,16 @@ public static class ServerCommands
         var db = CommonOptions.Optional("--db", "PostgreSQL connection string (default: SQLite in DIR)", "CONNECTION_STRING");
         var urls = CommonOptions.Optional("--urls", $"Address to listen on (default: http://127.0.0.1:{DefaultPort})", "URL");
         var leaseTtl = LeaseTtlOption();
+        var webhookSecret = CommonOptions.Optional("--github-webhook-secret-file",
+            "Accept GitHub pull_request webhooks at POST /api/webhooks/github, signed with the secret in FILE (merged → task done, closed → cancelled)",
+            "FILE");
         command.Add(data);
         command.Add(db);
         command.Add(urls);
         command.Add(leaseTtl);
+        command.Add(webhookSecret);
         parser.Bind(command, r => new RunServer(r.GetValue(data), r.GetValue(db), r.GetValue(urls) ?? $"http://127.0.0.1:{DefaultPort}",
-            ParseLeaseTtl(r.GetValue(leaseTtl))));
+            ParseLeaseTtl(r.GetValue(leaseTtl)), r.GetValue(webhookSecret)));
         return command;
     }
 
@@ -95,13 +99,31 @@ public static class ServerCommands
     public static readonly TimeSpan MinimumLeaseTtl = TimeSpan.FromSeconds(3);
 }
 
-public sealed record RunServer(string? DataDir, string? ConnectionString, string Urls, TimeSpan? LeaseTtl = null) : ICliRun
+public sealed record RunServer(string? DataDir, string? ConnectionString, string Urls, TimeSpan? LeaseTtl = null, string? GitHubWebhookSecretFile = null) : ICliRun
 {
-    public Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var dataDir = Path.GetFullPath(DataDir ?? ConfigPaths.DataDirectory(context.Env));
-        return ServerLauncher.RunServerAsync(dataDir, ConnectionString, Urls, LeaseTtl, cancellationToken);
+        var secret = GitHubWebhookSecretFile is null ? null : await ReadSecretAsync(GitHubWebhookSecretFile, cancellationToken);
+        return await ServerLauncher.RunServerAsync(dataDir, ConnectionString, Urls, LeaseTtl, cancellationToken, secret);
+    }
+
+    /// <summary>The webhook secret: the file's text without its trailing line break; an empty or unreadable file is an error.</summary>
+    private static async Task<string> ReadSecretAsync(string path, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(path, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliFailureException($"--github-webhook-secret-file: cannot read {path}: {e.Message}");
+        }
+
+        text = text.TrimEnd('\r', '\n');
+        return text.Length > 0 ? text : throw new CliFailureException($"--github-webhook-secret-file: {path} is empty");
     }
 }
 

@@ -16,10 +16,14 @@ internal static class ServerLauncher
 
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    public static async Task<int> RunServerAsync(string dataDir, string? connectionString, string urls, TimeSpan? leaseTtl, CancellationToken ct)
+    public static async Task<int> RunServerAsync(
+        string dataDir, string? connectionString, string urls, TimeSpan? leaseTtl, CancellationToken ct, string? gitHubWebhookSecret = null)
     {
         EnsureDataDir(dataDir);
-        var options = WithLeaseTtl(new ServerOptions { DataDir = dataDir, ConnectionString = connectionString, Urls = urls }, leaseTtl);
+        var options = WithLeaseTtl(new ServerOptions
+        {
+            DataDir = dataDir, ConnectionString = connectionString, Urls = urls, GitHubWebhookSecret = gitHubWebhookSecret,
+        }, leaseTtl);
         return await ServerHost.RunAsync(options, ct);
     }
 

@@ -134,5 +134,22 @@ internal static class DaemonSchema
                 PRIMARY KEY (session_id, message_id)
             ) WITHOUT ROWID;
             """),
+        (5, """
+            -- Tasks in review that this machine worked on, watched until their work is merged or dropped (Review/ReviewMonitor).
+            -- A row outlives its session: it goes only when the task is done, cancelled or deleted.
+            CREATE TABLE review_watch (
+                task_id         TEXT PRIMARY KEY,
+                session_id      TEXT NOT NULL,             -- the local session that worked on it (its branch and repository)
+                repository_url  TEXT,
+                branch          TEXT,                      -- the session branch in the mirror (ak/<id>)
+                base_commit     TEXT,                      -- where that branch started (merged = its tip beyond this is in the default branch)
+                failures        INTEGER NOT NULL DEFAULT 0, -- consecutive failed checks (backoff)
+                next_check_ms   INTEGER NOT NULL,
+                last_error      TEXT,
+                last_checked_ms INTEGER,
+                tracked_at_ms   INTEGER NOT NULL
+            );
+            CREATE INDEX ix_review_watch_due ON review_watch(next_check_ms);
+            """),
     ];
 }

@@ -32,6 +32,9 @@ public sealed class BoardServer : IAsyncDisposable
         Admin = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>The GitHub webhook secret every test server runs with (<c>POST /api/webhooks/github</c>).</summary>
+    public const string WebhookSecret = "daemon-tests-webhook-secret";
+
     public int Port { get; }
     public string DataDir { get; }
 
@@ -68,6 +71,7 @@ public sealed class BoardServer : IAsyncDisposable
             Urls = BaseUrl,
             LeaseTtl = _leaseTtl,
             PrintAdminToken = false,
+            GitHubWebhookSecret = WebhookSecret,
         };
         var app = ServerHost.Build(_eventRetention is { } retention ? options with { EventRetention = retention } : options);
         await app.StartAsync();

@@ -23,10 +23,11 @@ public sealed record FakeInvocation(
     bool HasAkToken,
     string? Path,
     string? Cwd,
-    string? PidNamespace)
+    string? PidNamespace,
+    long? StartTicks = null)
 {
     /// <summary>Its pid on this machine while it runs (0 once no such process exists).</summary>
-    public int Pid => TestProcesses.HostPid(PidNamespace, NamespacePid);
+    public int Pid => TestProcesses.HostPid(PidNamespace, NamespacePid, StartTicks);
 }
 
 /// <summary>
@@ -100,6 +101,7 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
         env["AK_TEST_POLL_MIN_MS"] = "500";
         env["AK_TEST_POLL_MAX_MS"] = "2000";
         env["AK_TEST_WATCH_MS"] = "1000";
+        env["AK_TEST_REVIEW_POLL_MS"] = "500";
         env["AK_TEST_GRACE_MS"] = "2000";
         env["AK_TEST_DRAIN_MS"] = "3000";
         env.Remove("AK_CRASH_AT");
@@ -132,6 +134,8 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
             StopGracePeriod = Ms("AK_TEST_GRACE_MS", defaults.StopGracePeriod),
             ShutdownDrainTimeout = Ms("AK_TEST_DRAIN_MS", defaults.ShutdownDrainTimeout),
             StallTimeout = Ms("AK_TEST_STALL_MS", defaults.StallTimeout),
+            ReviewPollInterval = Ms("AK_TEST_REVIEW_POLL_MS", defaults.ReviewPollInterval),
+            GitHubRateLimitBackoff = Ms("AK_TEST_GH_BACKOFF_MS", defaults.GitHubRateLimitBackoff),
         };
     }
 
@@ -202,7 +206,8 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
                 r.GetProperty("has_ak_token").GetBoolean(),
                 S("path"),
                 S("cwd"),
-                S("pid_ns")));
+                S("pid_ns"),
+                r.TryGetProperty("start_ticks", out var ticks) && ticks.ValueKind == JsonValueKind.Number ? ticks.GetInt64() : null));
         }
 
         return list;

@@ -6,6 +6,9 @@ namespace AgentKanban.Daemon.Tests.Infrastructure;
 /// <summary>A session row as a test reads it from another process's store.</summary>
 public sealed record StoredSessionView(string Id, string TaskId, SessionState State, long? ResumeAfterMs, string? LastReason, long? ClosedAtMs);
 
+/// <summary>A tracked task of the review monitor as a test reads it.</summary>
+public sealed record StoredReviewWatch(string TaskId, int Failures, long NextCheckMs, long? LastCheckedMs, string? LastError, string? BaseCommit);
+
 /// <summary>
 /// Reads a daemon's store read-only while the daemon (another process) writes it — WAL lets a reader run beside the
 /// writer. Used to see what a daemon process persisted before it is killed.
@@ -146,6 +149,40 @@ public static class StoreReader
         command.Parameters.AddWithValue("$t", taskId);
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() && !reader.IsDBNull(0) && !reader.IsDBNull(1) ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>The review monitor's tracked tasks (table <c>review_watch</c>); empty before the store exists or is migrated.</summary>
+    public static async Task<IReadOnlyList<StoredReviewWatch>> ReviewWatchesAsync(string stateDir)
+    {
+        if (!File.Exists(Path.Combine(stateDir, "daemon.db")))
+        {
+            return [];
+        }
+
+        await using var connection = await OpenAsync(stateDir);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT task_id, failures, next_check_ms, last_checked_ms, last_error, base_commit FROM review_watch ORDER BY tracked_at_ms";
+        var list = new List<StoredReviewWatch>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                list.Add(new StoredReviewWatch(
+                    reader.GetString(0),
+                    reader.GetInt32(1),
+                    reader.GetInt64(2),
+                    reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+            }
+        }
+        catch (SqliteException)
+        {
+            return [];
+        }
+
+        return list;
     }
 
     private static async Task<SqliteConnection> OpenAsync(string stateDir)

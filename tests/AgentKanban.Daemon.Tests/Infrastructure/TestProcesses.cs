@@ -50,13 +50,21 @@ internal static partial class TestProcesses
     /// <summary>
     /// The pid on this machine of the process that is <paramref name="namespacePid"/> in PID namespace
     /// <paramref name="pidNamespace"/> (<c>pid:[inode]</c>, as <c>/proc/PID/ns/pid</c> names it): the same number when that
-    /// is this test's own namespace, else found through the <c>NSpid</c> line of each process's status. 0 when none.
+    /// is this test's own namespace, else found through the <c>NSpid</c> line of each process's status; with
+    /// <paramref name="startTicks"/>, only a process that started then. 0 when none.
     /// </summary>
-    public static int HostPid(string? pidNamespace, int namespacePid)
+    public static int HostPid(string? pidNamespace, int namespacePid, long? startTicks = null)
     {
         if (pidNamespace is null || pidNamespace == new FileInfo("/proc/self/ns/pid").LinkTarget)
         {
-            return namespacePid;
+            try
+            {
+                return startTicks is null || StartTicks($"/proc/{namespacePid}") == startTicks ? namespacePid : 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return 0;
+            }
         }
 
         var inner = namespacePid.ToString(CultureInfo.InvariantCulture);
@@ -75,7 +83,7 @@ internal static partial class TestProcesses
                 }
 
                 var line = File.ReadLines(Path.Combine(directory, "status")).FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
-                if (line?.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[^1] == inner)
+                if (line?.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[^1] == inner && (startTicks is null || StartTicks(directory) == startTicks))
                 {
                     return pid;
                 }
@@ -87,6 +95,18 @@ internal static partial class TestProcesses
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// When the process started (field 22 of its <c>stat</c>, ticks since boot). A PID namespace's inode number is reused
+    /// once the namespace is gone, and every sandboxed fake agent has the same pid inside its own: the start time tells a
+    /// later agent (of this test or another) in a namespace with a reused number from the one that was asked about.
+    /// </summary>
+    private static long? StartTicks(string procDirectory)
+    {
+        var stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 19 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

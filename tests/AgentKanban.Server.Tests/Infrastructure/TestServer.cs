@@ -35,6 +35,9 @@ public sealed record TestServerOptions
     /// <summary>Reuse this data directory (a restart); it is then left in place when the server is disposed.</summary>
     public string? DataDir { get; init; }
 
+    /// <summary>The GitHub webhook's secret (<c>--github-webhook-secret-file</c>); null = no webhook.</summary>
+    public string? GitHubWebhookSecret { get; init; }
+
     /// <summary>Runs after the server's own registrations, so a test can wrap or replace a service.</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 }
@@ -115,6 +118,7 @@ public sealed class TestServer : IAsyncDisposable
             AgentEventsPerSession = options.AgentEventsPerSession ?? new ServerOptions { DataDir = dataDir }.AgentEventsPerSession,
             SqliteSynchronous = options.SqliteSynchronous ?? new ServerOptions { DataDir = dataDir }.SqliteSynchronous,
             EventRetention = options.EventRetention ?? new ServerOptions { DataDir = dataDir }.EventRetention,
+            GitHubWebhookSecret = options.GitHubWebhookSecret,
         }, time, options.ConfigureServices);
         try
         {
