@@ -55,7 +55,7 @@ public sealed class MergeDetectionTests
             "the session to be closed");
         var closed = pushed.Elapsed;
         Assert.False(Directory.Exists(session.Workspace), "the worktree is removed");
-        Assert.DoesNotContain(await StoreReader.ReviewWatchesAsync(env.StateDir), w => w.TaskId == task.Id);
+        await Eventually.TrueAsync(async () => (await StoreReader.ReviewWatchesAsync(env.StateDir)).All(w => w.TaskId != task.Id), "the task to be watched no more");
         Measurements.Report(
             $"merge pushed → task done (git poll every {env.Options().ReviewPollInterval.TotalMilliseconds:0} ms): {detected.TotalMilliseconds:0} ms; " +
             $"→ session closed + worktree removed: {closed.TotalMilliseconds:0} ms");
@@ -87,7 +87,7 @@ public sealed class MergeDetectionTests
             (await StoreReader.SessionsAsync(env.StateDir)).Any(s => s.TaskId == task.Id && s.ClosedAtMs is not null),
             "the session to be closed");
         Assert.False(Directory.Exists(workspace), "the worktree is removed");
-        Assert.Empty(await StoreReader.ReviewWatchesAsync(env.StateDir));
+        await Eventually.TrueAsync(async () => (await StoreReader.ReviewWatchesAsync(env.StateDir)).Count == 0, "the task to be watched no more");
         Assert.Single(env.InvocationsFor(task.Id)); // Never run again.
         Assert.False(second.HasExited, second.Output);
     }
