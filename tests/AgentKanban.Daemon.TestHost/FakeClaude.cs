@@ -109,7 +109,7 @@ internal static class FakeClaude
             script = ["claim", "say working on it", "write result.txt done", "commit", "review", "result"];
         }
 
-        script = ForThisRun(script, InvocationNumber(taskId));
+        script = ForThisRun(script, await InvocationNumberAsync(taskId));
         if (resume && script.Contains("lost-conversation"))
         {
             // The real CLI prints no init line when it cannot find the conversation to resume.
@@ -383,7 +383,7 @@ internal static class FakeClaude
     }
 
     /// <summary>Which invocation for <paramref name="taskId"/> this is (1 = the first), from the log this process already wrote to.</summary>
-    private static int InvocationNumber(string taskId)
+    private static async Task<int> InvocationNumberAsync(string taskId)
     {
         if (Environment.GetEnvironmentVariable("FAKE_CLAUDE_LOG") is not { Length: > 0 } log || !File.Exists(log))
         {
@@ -391,6 +391,7 @@ internal static class FakeClaude
         }
 
         var count = 0;
+        using var turn = await LogTurnAsync(log);
         using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         while (reader.ReadLine() is { } line)
@@ -497,8 +498,7 @@ internal static class FakeClaude
             ["mark"] = what, ["pid"] = Environment.ProcessId, ["at"] = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds(),
             ["ak_task_id"] = Environment.GetEnvironmentVariable("AK_TASK_ID"),
         }, FakeJson.Default.DictionaryStringObject) + "\n";
-        await using var stream = new FileStream(log + ".marks", FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(line));
+        await AppendAsync(log + ".marks", line);
     }
 
     private static FileStream? TryLockTask(string? taskId, out bool concurrent)
@@ -552,8 +552,34 @@ internal static class FakeClaude
             ["args"] = string.Join(' ', args.Where(a => a.StartsWith("--", StringComparison.Ordinal))),
         };
         var line = JsonSerializer.Serialize(entry, FakeJson.Default.DictionaryStringObject) + "\n";
-        await using var stream = new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        await AppendAsync(log, line);
+    }
+
+    /// <summary>
+    /// Appends under the log's lock. FileMode.Append writes at the end the file had when it was opened (no O_APPEND), so
+    /// two agents appending at once would write over each other and leave the tail of one line as a line of its own.
+    /// </summary>
+    private static async Task AppendAsync(string path, string line)
+    {
+        using var turn = await LogTurnAsync(path);
+        await using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         await stream.WriteAsync(Encoding.UTF8.GetBytes(line));
+    }
+
+    /// <summary>Takes the log's lock (an exclusive lock on a file beside it, released when disposed, or when the process dies).</summary>
+    private static async Task<FileStream> LogTurnAsync(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path + ".append-lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 6000)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System);
+            }
+        }
     }
 
     /// <summary>
