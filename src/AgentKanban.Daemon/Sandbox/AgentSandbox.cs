@@ -119,7 +119,9 @@ public sealed class AgentSandbox
             Open = open,
         };
         var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal) { [TempVariable] = temp };
-        return NamespaceSandbox.Wrap(options with { Environment = environment, WorkingDirectory = workingDirectory }, spec, Support!.Unshare!, _user);
+        // Resolved once, here: the sandbox then runs that path.
+        return NamespaceSandbox.Wrap(options with { Executable = executable ?? options.Executable, Environment = environment, WorkingDirectory = workingDirectory },
+            spec, Support!.Unshare!, _user);
     }
 
     /// <summary>How the agent ended, read through the sandbox's init (see <see cref="NamespaceSandbox.AgentExit"/>).</summary>

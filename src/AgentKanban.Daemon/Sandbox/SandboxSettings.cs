@@ -20,23 +20,12 @@ public sealed record SandboxSettings(IReadOnlyList<string> Hidden, IReadOnlyList
     {
         ArgumentNullException.ThrowIfNull(environment);
         var hidden = new List<string> { stateRoot, Path.GetDirectoryName(Setup.Credentials.ConfigFile(environment))! };
-        if (XdgDirectory(environment, "XDG_DATA_HOME", Path.Combine(".local", "share")) is { } data)
+        if (Setup.StatePaths.XdgDirectory(environment, "XDG_DATA_HOME", Path.Combine(".local", "share")) is { } data)
         {
             hidden.Add(Path.Combine(data, Setup.StatePaths.AppFolder));
         }
 
         hidden.AddRange(hide.Select(Path.GetFullPath));
         return new SandboxSettings(hidden, [.. open.Select(Path.GetFullPath)], Path.Combine(stateRoot, "tmp"), akDirectory);
-    }
-
-    private static string? XdgDirectory(IReadOnlyDictionary<string, string?> environment, string variable, string underHome)
-    {
-        // The XDG spec says a relative value is invalid and must be ignored.
-        if (environment.TryGetValue(variable, out var xdg) && !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg))
-        {
-            return xdg;
-        }
-
-        return environment.TryGetValue("HOME", out var home) && !string.IsNullOrWhiteSpace(home) ? Path.Combine(home, underHome) : null;
     }
 }

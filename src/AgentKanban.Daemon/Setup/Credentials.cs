@@ -59,18 +59,7 @@ public sealed record Credentials(string Server, string Token, string TokenSource
 
     public static string ConfigFile(IReadOnlyDictionary<string, string?> environment)
     {
-        ArgumentNullException.ThrowIfNull(environment);
-        string root;
-        if (environment.TryGetValue("XDG_CONFIG_HOME", out var xdg) && !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg))
-        {
-            root = xdg;
-        }
-        else
-        {
-            var home = Get(environment, "HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            root = Path.Combine(home, ".config");
-        }
-
+        var root = StatePaths.XdgDirectory(environment, "XDG_CONFIG_HOME", ".config") ?? ".config";
         return Path.Combine(root, StatePaths.AppFolder, "config.json");
     }
 

@@ -33,24 +33,29 @@ public sealed record StatePaths(string Root)
         return new StatePaths(Path.GetFullPath(stateDir ?? DefaultRoot(environment)));
     }
 
-    public static string DefaultRoot(IReadOnlyDictionary<string, string?> environment)
+    public static string DefaultRoot(IReadOnlyDictionary<string, string?> environment) =>
+        Path.Combine(
+            XdgDirectory(environment, "XDG_STATE_HOME", Path.Combine(".local", "state"))
+                ?? throw new DaemonSetupException("cannot find the home directory: set HOME, XDG_STATE_HOME or --state"),
+            AppFolder);
+
+    /// <summary>
+    /// An XDG base directory: <paramref name="variable"/> when it is set to an absolute path (the spec says a relative
+    /// value is invalid and must be ignored), else <paramref name="underHome"/> in the home directory; null when there is
+    /// no home directory either.
+    /// </summary>
+    public static string? XdgDirectory(IReadOnlyDictionary<string, string?> environment, string variable, string underHome)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        // The XDG spec says a relative value is invalid and must be ignored.
-        if (environment.TryGetValue("XDG_STATE_HOME", out var xdg) && !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg))
+        if (environment.TryGetValue(variable, out var xdg) && !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg))
         {
-            return Path.Combine(xdg, AppFolder);
+            return xdg;
         }
 
         var home = environment.TryGetValue("HOME", out var h) && !string.IsNullOrWhiteSpace(h)
             ? h
             : System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
-        if (string.IsNullOrEmpty(home))
-        {
-            throw new DaemonSetupException("cannot find the home directory: set HOME, XDG_STATE_HOME or --state");
-        }
-
-        return Path.Combine(home, ".local", "state", AppFolder);
+        return string.IsNullOrEmpty(home) ? null : Path.Combine(home, underHome);
     }
 
     /// <summary>Creates the directories (0700).</summary>

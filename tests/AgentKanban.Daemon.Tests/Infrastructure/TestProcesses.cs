@@ -8,7 +8,17 @@ internal static partial class TestProcesses
 {
     public static void KillMarked(string marker)
     {
+        foreach (var pid in Marked(marker))
+        {
+            Signal(pid, 9);
+        }
+    }
+
+    /// <summary>Processes other than this one with the test's marker in their environment.</summary>
+    public static List<int> Marked(string marker)
+    {
         var needle = System.Text.Encoding.UTF8.GetBytes("AK_TEST_MARKER=" + marker);
+        var found = new List<int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
@@ -20,7 +30,7 @@ internal static partial class TestProcesses
             {
                 if (File.ReadAllBytes(Path.Combine(directory, "environ")).AsSpan().IndexOf(needle) >= 0)
                 {
-                    Signal(pid, 9);
+                    found.Add(pid);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -28,6 +38,8 @@ internal static partial class TestProcesses
                 // Gone already.
             }
         }
+
+        return found;
     }
 
     /// <summary>True when a process with this id exists and runs (not a zombie).</summary>

@@ -95,7 +95,7 @@ public sealed class SandboxWithRealCliTests
         var first = env.StartDaemon();
         await env.WaitAsync(() => Task.FromResult(File.Exists(started) ? started : null), "the agent's helper to start");
         await first.KillHardAsync();
-        var survivors = MarkedProcesses(env.Marker);
+        var survivors = TestProcesses.Marked(env.Marker).Where(TestProcesses.IsAlive).ToList();
         Assert.NotEmpty(survivors);
 
         env.StartDaemon();
@@ -199,34 +199,6 @@ public sealed class SandboxWithRealCliTests
         output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal)) is { } line
             ? line[(name.Length + 1)..].Trim()
             : throw new Xunit.Sdk.XunitException($"no '{name}:' line in the tool result:\n{output}");
-
-    /// <summary>Live processes carrying the test's marker (the daemon and agents it started; the test itself is excluded).</summary>
-    private static List<int> MarkedProcesses(string marker)
-    {
-        var needle = System.Text.Encoding.UTF8.GetBytes("AK_TEST_MARKER=" + marker);
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
-            try
-            {
-                if (File.ReadAllBytes(Path.Combine(directory, "environ")).AsSpan().IndexOf(needle) >= 0 && TestProcesses.IsAlive(pid))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone already.
-            }
-        }
-
-        return found;
-    }
 
     private static FakeMessageReply Step(string? text, string command) => ScriptedAgent.Bash(text, command);
 }

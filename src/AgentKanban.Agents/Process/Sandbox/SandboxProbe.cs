@@ -68,45 +68,32 @@ public static class SandboxProbe
         }
     }
 
+    /// <summary>Runs the probe with the product's own process runner (the way an agent is run), within <see cref="Timeout"/>.</summary>
     private static async Task<(int? ExitCode, string Error)> RunAsync(AgentProcessOptions options, CancellationToken cancellationToken)
     {
-        using var process = new System.Diagnostics.Process();
-        process.StartInfo.FileName = options.Executable;
-        foreach (var argument in options.Arguments)
-        {
-            process.StartInfo.ArgumentList.Add(argument);
-        }
-
-        process.StartInfo.WorkingDirectory = options.WorkingDirectory;
-        process.StartInfo.RedirectStandardError = true;
-        process.StartInfo.RedirectStandardOutput = true;
-        process.StartInfo.RedirectStandardInput = true;
-        process.StartInfo.UseShellExecute = false;
+        AgentProcess process;
         try
         {
-            process.Start();
+            process = AgentProcess.Start(options);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (AgentProcessStartException e)
         {
             return (null, e.Message);
         }
 
-        process.StandardInput.Close();
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
-        try
+        await using (process)
         {
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                var exit = await process.Exited.WaitAsync(Timeout, cancellationToken);
+                await process.OutputCompleted.WaitAsync(Timeout, cancellationToken);
+                return (exit.ExitCode, process.StandardErrorTail);
+            }
+            catch (TimeoutException)
+            {
+                await process.StopAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                return (null, $"the probe did not finish within {Timeout.TotalSeconds:0} s");
+            }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-            return (null, $"the probe did not finish within {Timeout.TotalSeconds:0} s");
-        }
-
-        await output;
-        return (process.ExitCode, await error);
     }
 }
