@@ -1,3 +1,4 @@
+using AgentKanban.Agents.Runtimes;
 using System.Collections;
 using AgentKanban.Client;
 using AgentKanban.Contracts;
@@ -76,12 +77,8 @@ public sealed partial class RunningDaemon
             var workspaces = new GitSessionWorkspaces(new WorkspaceManager(git, mirrors, layout, workspaceOptions, loggerFactory.CreateLogger<WorkspaceManager>()));
             var branches = new BranchMerges(git, mirrors, workspaceOptions);
 
-            var launchers = new Dictionary<string, IAgentLauncher>(StringComparer.Ordinal)
-            {
-                [RuntimeNames.Claude] = new ClaudeCodeLauncher(timeProvider, loggerFactory.CreateLogger<ClaudeCodeLauncher>(), sandbox),
-            };
-
-            var daemon = Compose(database, api, streamApi, context, workspaces, launchers, timeProvider, loggerFactory, branches);
+            var host = new SandboxedAgentHost(sandbox, timeProvider, loggerFactory.CreateLogger<SandboxedAgentHost>());
+            var daemon = Compose(database, api, streamApi, context, workspaces, host, timeProvider, loggerFactory, branches);
             daemon._instanceLock = instanceLock;
             daemon._disposables.Add(http);
             daemon._disposables.Add(streamHttp);
@@ -118,14 +115,14 @@ public sealed partial class RunningDaemon
         }
     }
 
-    /// <summary>Wires the parts over an open store (tests use this with their own launchers and workspaces).</summary>
+    /// <summary>Wires the parts over an open store; every runtime's agents start through <paramref name="host"/>.</summary>
     internal static RunningDaemon Compose(
         DaemonDatabase database,
         BoardApiClient api,
         BoardApiClient streamApi,
         DaemonContext context,
         ISessionWorkspaces workspaces,
-        IReadOnlyDictionary<string, IAgentLauncher> launchers,
+        IAgentHost host,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         BranchMerges? branches = null)
@@ -138,7 +135,7 @@ public sealed partial class RunningDaemon
         var leases = new LeaseKeeper(context.Options, timeProvider, loggerFactory.CreateLogger<LeaseKeeper>());
         var outbox = new OutboxDeliverer(outboxStore, sessions, api, timeProvider, loggerFactory.CreateLogger<OutboxDeliverer>());
         var endings = new SessionEndings(sessions, gate, outbox, timeProvider, loggerFactory.CreateLogger<SessionEndings>());
-        var supervisor = new SessionSupervisor(sessions, endings, gate, outbox, api, launchers, context, timeProvider, loggerFactory.CreateLogger<SessionSupervisor>());
+        var supervisor = new SessionSupervisor(sessions, endings, gate, outbox, api, host, context, timeProvider, loggerFactory.CreateLogger<SessionSupervisor>());
         var starter = new SessionStarter(sessions, endings, supervisor, workspaces, gate, api, context, claims, timeProvider, loggerFactory.CreateLogger<SessionStarter>());
         var cleaner = new SessionCleaner(sessions, workspaces, context, timeProvider, loggerFactory.CreateLogger<SessionCleaner>());
         var admission = new AgentAdmission(leases, gate, new SlotReservations(supervisor, context.Options));

@@ -12,7 +12,7 @@ namespace AgentKanban.Benchmarks.Parsing;
 /// Claude Code stream-json throughput the way the daemon reads an agent: the transcript comes through a pipe from another
 /// process (<c>cat FILE</c>, started with the product's <see cref="AgentProcess"/>: poll, 64 KiB reads, line framing with
 /// the UTF-8 check, one copy per line into the bounded output channel), and each line goes through
-/// <see cref="ClaudeStreamJsonParser"/> as <c>ClaudeCodeLauncher</c> does. A benchmark, not a test:
+/// <see cref="ClaudeStreamJsonParser"/> as the Claude runtime does. A benchmark, not a test:
 /// <c>dotnet run -c Release --project bench/AgentKanban.Benchmarks -- --parse [--rounds 3]</c>.
 /// <para>Three configurations, interleaved round by round:</para>
 /// <list type="bullet">

@@ -16,7 +16,7 @@ public sealed partial class AgentProcess
             throw new AgentProcessStartException($"Working directory {options.WorkingDirectory} does not exist.");
         }
 
-        var path = AgentEnvironment.ResolveExecutable(options.Executable, options.Environment, options.WorkingDirectory)
+        var path = EnvironmentLookup.ResolveExecutable(options.Executable, options.Environment, options.WorkingDirectory)
             ?? throw new AgentProcessStartException($"{options.Executable} not found (PATH of the agent's environment).");
 
         int stdoutRead = -1, stdoutWrite = -1, stderrRead = -1, stderrWrite = -1, stdinRead = -1, stdinWrite = -1, wake = -1;

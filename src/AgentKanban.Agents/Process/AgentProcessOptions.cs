@@ -8,7 +8,7 @@ public sealed record AgentProcessOptions
 
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
-    /// <summary>The child's complete environment (see <see cref="AgentEnvironment"/> to build one).</summary>
+    /// <summary>The child's complete environment (nothing is inherited implicitly).</summary>
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
     public required string WorkingDirectory { get; init; }

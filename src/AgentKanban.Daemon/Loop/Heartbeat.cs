@@ -1,9 +1,9 @@
+using AgentKanban.Agents.Runtimes;
 using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Policies;
 using AgentKanban.Daemon.Dispatch;
 using AgentKanban.Daemon.Infrastructure;
-using AgentKanban.Daemon.Runtimes;
 using Microsoft.Extensions.Logging;
 
 namespace AgentKanban.Daemon.Loop;
@@ -107,9 +107,15 @@ public sealed class Heartbeat(
                 continue;
             }
 
-            if (!RuntimeCatalog.IsSupported(name))
+            if (AgentRuntimes.Find(name) is not { } runtime)
             {
                 list.Add(new RuntimeStatusDto(name, "unhealthy", "installed, but this daemon has no adapter for it yet"));
+                continue;
+            }
+
+            if (runtime.CheckAvailability(context.Runtimes.ExecutableFor(name)!, context.Environment) is { Authorized: false } denied)
+            {
+                list.Add(new RuntimeStatusDto(name, "unauthorized", denied.Detail));
                 continue;
             }
 

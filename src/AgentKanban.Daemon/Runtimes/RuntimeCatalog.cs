@@ -1,18 +1,18 @@
+using AgentKanban.Agents.Runtimes;
 using AgentKanban.Contracts;
 
 namespace AgentKanban.Daemon.Runtimes;
 
 /// <summary>
-/// Which agent runtimes this machine has: each known CLI looked up on <c>PATH</c>, unless an override
-/// (option or <c>AK_RUNTIME_&lt;NAME&gt;=/path</c>) names the executable. Found once at start.
+/// Which agent runtimes this machine has: each known CLI (<see cref="IAgentRuntime.ExecutableName"/>) looked up on
+/// <c>PATH</c>, unless an override (option or <c>AK_RUNTIME_&lt;NAME&gt;=/path</c>) names the executable. Found once at start.
 /// </summary>
 public sealed class RuntimeCatalog
 {
     public const string OverridePrefix = "AK_RUNTIME_";
 
-
     /// <summary>Runtimes this daemon can drive (has an adapter for).</summary>
-    public static IReadOnlySet<string> Supported { get; } = new HashSet<string>(StringComparer.Ordinal) { RuntimeNames.Claude };
+    public static IReadOnlySet<string> Supported { get; } = AgentRuntimes.All.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
 
     private readonly Dictionary<string, string?> _executables;
 
@@ -41,7 +41,7 @@ public sealed class RuntimeCatalog
             }
             else
             {
-                path = FindOnPath(name, environment.TryGetValue("PATH", out var p) ? p : null);
+                path = FindOnPath(AgentRuntimes.Find(name)?.ExecutableName ?? name, environment.TryGetValue("PATH", out var p) ? p : null);
             }
 
             found[name] = path is not null && IsExecutable(path) ? Path.GetFullPath(path) : null;

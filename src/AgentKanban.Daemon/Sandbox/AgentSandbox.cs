@@ -101,7 +101,7 @@ public sealed class AgentSandbox
             open.Add(new OpenPath(git, true));
         }
 
-        var executable = AgentEnvironment.ResolveExecutable(options.Executable, options.Environment, options.WorkingDirectory);
+        var executable = EnvironmentLookup.ResolveExecutable(options.Executable, options.Environment, options.WorkingDirectory);
         if (executable is not null)
         {
             open.Add(new OpenPath(SafeDirectories.RealPath(executable), false));
@@ -184,6 +184,6 @@ public sealed class AgentSandbox
 
         var path = environment.TryGetValue("PATH", out var p) && !string.IsNullOrEmpty(p) ? p : "/usr/local/bin:/usr/bin:/bin";
         var search = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = path + ":/usr/bin:/bin" };
-        return AgentEnvironment.ResolveExecutable("unshare", search, "/");
+        return EnvironmentLookup.ResolveExecutable("unshare", search, "/");
     }
 }

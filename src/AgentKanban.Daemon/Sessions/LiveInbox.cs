@@ -1,3 +1,4 @@
+using AgentKanban.Agents.Runtimes;
 using System.Threading.Channels;
 using AgentKanban.Contracts;
 using AgentKanban.Daemon.Loop;

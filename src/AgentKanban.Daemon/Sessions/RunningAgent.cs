@@ -1,6 +1,6 @@
+using AgentKanban.Agents.Runtimes;
 using AgentKanban.Core.Policies;
 using AgentKanban.Core.Sessions;
-using AgentKanban.Daemon.Runtimes;
 using AgentKanban.Daemon.Store;
 
 namespace AgentKanban.Daemon.Sessions;

@@ -1,6 +1,6 @@
+using AgentKanban.Agents.Runtimes;
 using AgentKanban.Core.Sessions;
 using AgentKanban.Daemon.Loop;
-using AgentKanban.Daemon.Runtimes;
 
 namespace AgentKanban.Daemon.Sessions;
 

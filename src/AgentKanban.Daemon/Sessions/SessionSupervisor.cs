@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AgentKanban.Agents.Runtimes;
 using AgentKanban.Client;
 using AgentKanban.Contracts;
 using AgentKanban.Core.Events;
@@ -8,6 +9,7 @@ using AgentKanban.Daemon.Infrastructure;
 using AgentKanban.Daemon.Loop;
 using AgentKanban.Daemon.Outbox;
 using AgentKanban.Daemon.Runtimes;
+using AgentKanban.Daemon.Sandbox;
 using AgentKanban.Daemon.Store;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +27,7 @@ public sealed partial class SessionSupervisor(
     RuntimeGate gate,
     OutboxDeliverer outbox,
     BoardApiClient api,
-    IReadOnlyDictionary<string, IAgentLauncher> launchers,
+    IAgentHost host,
     DaemonContext context,
     TimeProvider timeProvider,
     ILogger<SessionSupervisor> logger)
@@ -346,11 +348,8 @@ public sealed partial class SessionSupervisor(
 
     private IAgentProcess StartProcess(SessionRecord session, string prompt)
     {
-        if (!launchers.TryGetValue(session.Runtime, out var launcher))
-        {
-            throw new AgentLaunchException($"runtime {session.Runtime} is not supported by this daemon");
-        }
-
+        var runtime = AgentRuntimes.Find(session.Runtime)
+            ?? throw new AgentLaunchException($"runtime {session.Runtime} is not supported by this daemon");
         var executable = context.Runtimes.ExecutableFor(session.Runtime)
             ?? throw new AgentLaunchException($"runtime {session.Runtime} is not installed on this machine");
         if (session.Workspace is null || !Directory.Exists(session.Workspace))
@@ -359,7 +358,7 @@ public sealed partial class SessionSupervisor(
         }
 
         var environment = AgentEnvironment.Build(context.Environment, session, context.Server, context.MachineKey, context.AkDirectory);
-        return launcher.Start(new AgentLaunchSpec(
+        return runtime.Start(new AgentLaunchSpec(
             session.Runtime,
             executable,
             session.Workspace,
@@ -369,7 +368,8 @@ public sealed partial class SessionSupervisor(
             session.Model,
             session.PermissionMode ?? context.Options.DefaultPermissionMode,
             session.SystemPrompt ?? string.Empty,
-            environment));
+            environment,
+            context.Sandbox?.Mode == SandboxMode.On), host);
     }
 
     private async Task PumpAsync(RunningAgent run, IAgentProcess process, CancellationToken cancellationToken)

@@ -36,48 +36,17 @@ public sealed class SmallPartsTests
     }
 
     [Fact]
-    public void Environment_is_built_explicitly()
-    {
-        var inherited = new Dictionary<string, string>
-        {
-            ["PATH"] = "/usr/bin",
-            ["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9",
-            ["AK_TOKEN"] = "daemon-secret",
-            ["AK_SESSION_ID"] = "someone-elses",
-            ["AK_MACHINE_KEY"] = "machine-secret",
-            ["HOME"] = "/root",
-        };
-
-        var env = AgentEnvironment.Build(inherited, ["HOME"], ["AK_"], new Dictionary<string, string> { ["AK_SESSION_ID"] = "mine", ["AK_TASK_ID"] = "t-1" });
-        AgentEnvironment.PrependPath(env, "/opt/ak/bin");
-
-        Assert.Equal(
-            new Dictionary<string, string>
-            {
-                ["PATH"] = "/opt/ak/bin:/usr/bin",
-                ["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9",
-                ["AK_SESSION_ID"] = "mine",
-                ["AK_TASK_ID"] = "t-1",
-            },
-            env);
-
-        var empty = new Dictionary<string, string>();
-        AgentEnvironment.PrependPath(empty, "/x");
-        Assert.Equal("/x", empty["PATH"]);
-    }
-
-    [Fact]
     public void Executables_are_found_on_the_given_path_only()
     {
         var env = new Dictionary<string, string> { ["PATH"] = "/nonexistent:/bin:/usr/bin" };
-        Assert.Equal("/bin/sh", AgentEnvironment.ResolveExecutable("sh", env, "/"));
-        Assert.Equal("/bin/sh", AgentEnvironment.ResolveExecutable("/bin/sh", env, "/tmp"));
-        Assert.Null(AgentEnvironment.ResolveExecutable("sh", new Dictionary<string, string> { ["PATH"] = "/nonexistent" }, "/"));
+        Assert.Equal("/bin/sh", EnvironmentLookup.ResolveExecutable("sh", env, "/"));
+        Assert.Equal("/bin/sh", EnvironmentLookup.ResolveExecutable("/bin/sh", env, "/tmp"));
+        Assert.Null(EnvironmentLookup.ResolveExecutable("sh", new Dictionary<string, string> { ["PATH"] = "/nonexistent" }, "/"));
         var plain = Path.GetTempFileName();
         try
         {
             File.SetUnixFileMode(plain, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            Assert.Null(AgentEnvironment.ResolveExecutable(plain, env, "/"));   // not executable
+            Assert.Null(EnvironmentLookup.ResolveExecutable(plain, env, "/"));   // not executable
         }
         finally
         {
@@ -88,7 +57,7 @@ public sealed class SmallPartsTests
     [Fact]
     public void Current_environment_is_a_copy()
     {
-        var current = AgentEnvironment.Current();
+        var current = EnvironmentLookup.Current();
         Assert.Equal(Environment.GetEnvironmentVariable("PATH"), current["PATH"]);
     }
 }

@@ -67,25 +67,32 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
         Environment.GetEnvironmentVariable("AK_TEST_AK") is { Length: > 0 } published ? published : Path.Combine(AppContext.BaseDirectory, "ak");
 
     /// <param name="leaseTtl">The server's lease length (<c>ak server --lease-ttl</c>); short ones let a test outlast it.</param>
-    public static async Task<RealDaemonEnvironment> CreateAsync(CancellationToken cancellationToken, TimeSpan? leaseTtl = null)
+    /// <param name="runtime">The agent's runtime; other runtimes than Claude bring their own provider fake and pass its settings to <see cref="StartDaemon"/>.</param>
+    public static async Task<RealDaemonEnvironment> CreateAsync(CancellationToken cancellationToken, TimeSpan? leaseTtl = null, string runtime = "claude")
     {
         var server = await BoardServer.StartAsync(leaseTtl);
         var api = await FakeAnthropicServer.StartAsync(cancellationToken);
         var env = new RealDaemonEnvironment(server, api, TestPaths.NewTempDirectory("real-daemon"));
         await env.InitRepositoryAsync(cancellationToken);
         env.Board = await server.CreateBoardAsync("board-" + env.Marker[..6], "dev");
-        env.Agent = await server.CreateAgentAsync("claude-" + env.Marker[..6]);
+        env.Agent = await server.CreateAgentAsync(runtime + "-" + env.Marker[..6], runtime);
         env.Repository = await server.CreateRepositoryAsync("repo-" + env.Marker[..6], env.RepositoryPath);
         return env;
     }
 
-    /// <summary>Creates a task in the repository, assigned to the Claude agent, answered by <paramref name="script"/>.</summary>
-    public async Task<TaskDto> CreateTaskAsync(string title, ScriptedAgent script)
+    /// <summary>
+    /// Creates a task in the repository, assigned to the agent; a Claude agent's calls are answered by <paramref name="script"/>
+    /// (null for other runtimes, whose provider fake the test owns).
+    /// </summary>
+    public async Task<TaskDto> CreateTaskAsync(string title, ScriptedAgent? script)
     {
         var task = await Server.CreateTaskAsync(Board.Id, title, Agent.Id, "Scripted by the test.", Repository.Id);
-        lock (_scripts)
+        if (script is not null)
         {
-            _scripts[task.Id] = script;
+            lock (_scripts)
+            {
+                _scripts[task.Id] = script;
+            }
         }
 
         return task;

@@ -34,7 +34,7 @@ public static class NamespaceSandbox
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrEmpty(unshare);
-        var executable = AgentEnvironment.ResolveExecutable(options.Executable, options.Environment, options.WorkingDirectory)
+        var executable = EnvironmentLookup.ResolveExecutable(options.Executable, options.Environment, options.WorkingDirectory)
             ?? throw new AgentProcessStartException($"{options.Executable} not found (PATH of the agent's environment).");
         return options with
         {

@@ -1,21 +1,7 @@
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Sessions;
 
-namespace AgentKanban.Daemon.Runtimes;
-
-/// <summary>Everything needed to start one agent process for a session.</summary>
-/// <param name="ResumeToken">Non-null: continue that conversation (Claude <c>--resume</c>); null: start <paramref name="ProviderSessionId"/> fresh.</param>
-public sealed record AgentLaunchSpec(
-    string Runtime,
-    string Executable,
-    string WorkingDirectory,
-    string Prompt,
-    string ProviderSessionId,
-    string? ResumeToken,
-    string? Model,
-    string? PermissionMode,
-    string SystemPrompt,
-    IReadOnlyDictionary<string, string?> Environment);
+namespace AgentKanban.Agents.Runtimes;
 
 /// <summary>What the agent's output stream produced: an event, or a line that had to be skipped.</summary>
 public readonly record struct AgentOutput(AgentEvent? Event, string? SkippedLine)
@@ -28,12 +14,18 @@ public readonly record struct AgentOutput(AgentEvent? Event, string? SkippedLine
 /// <summary>How the process ended.</summary>
 public sealed record AgentExit(RunExit Kind, int? ExitCode, int? Signal, string? ErrorTail);
 
+/// <summary>One message for a running agent: <paramref name="Id"/> is echoed back in <see cref="InputAccepted"/>.</summary>
+public sealed record AgentInputMessage(string Id, string Text);
+
 /// <summary>A running agent process in its own process group.</summary>
 public interface IAgentProcess : IAsyncDisposable
 {
     int ProcessId { get; }
 
-    /// <summary>The output as events, until the stream ends (the process exited and the pipe closed) or the token fires.</summary>
+    /// <summary>
+    /// The output as events, until the stream ends (the process exited and the pipe closed) or the token fires. Events a
+    /// runtime can only know after the output ended (a reset time read from the CLI's own files) come last, before the end.
+    /// </summary>
     IAsyncEnumerable<AgentOutput> ReadAsync(CancellationToken cancellationToken);
 
     /// <summary>Completes when the process has exited.</summary>
@@ -55,31 +47,4 @@ public interface IAgentProcess : IAsyncDisposable
     /// A runtime without live input ends after its turn anyway.
     /// </summary>
     void EndInput();
-}
-
-/// <summary>One message for a running agent: <paramref name="Id"/> is echoed back in <see cref="InputAccepted"/>.</summary>
-public sealed record AgentInputMessage(string Id, string Text);
-
-/// <summary>Starts agent processes for one runtime kind.</summary>
-public interface IAgentLauncher
-{
-    /// <summary>Starts the process; throws <see cref="AgentLaunchException"/> when it cannot be started.</summary>
-    IAgentProcess Start(AgentLaunchSpec spec);
-}
-
-public sealed class AgentLaunchException : Exception
-{
-    public AgentLaunchException()
-    {
-    }
-
-    public AgentLaunchException(string message)
-        : base(message)
-    {
-    }
-
-    public AgentLaunchException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

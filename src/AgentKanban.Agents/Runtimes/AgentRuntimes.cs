@@ -1,0 +1,15 @@
+using AgentKanban.Agents.ClaudeCode;
+
+namespace AgentKanban.Agents.Runtimes;
+
+/// <summary>Every runtime this build can drive: the one list the daemon registers from.</summary>
+public static class AgentRuntimes
+{
+    public static IReadOnlyList<IAgentRuntime> All { get; } =
+    [
+        ClaudeCodeRuntime.Instance,
+    ];
+
+    /// <summary>The runtime named <paramref name="name"/>, or null when this build has no adapter for it.</summary>
+    public static IAgentRuntime? Find(string name) => All.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal));
+}
