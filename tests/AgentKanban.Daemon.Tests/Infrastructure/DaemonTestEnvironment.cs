@@ -94,6 +94,8 @@ public sealed class DaemonTestEnvironment : IAsyncDisposable
         env["AK_SERVER"] = Server.BaseUrl;
         env["AK_TOKEN"] = Server.AdminToken;
         env["AK_RUNTIME_CLAUDE"] = FakeClaude;
+        // What a user running Claude on an API key has; without any credentials the heartbeat reports it unauthorized.
+        env["ANTHROPIC_API_KEY"] = "sk-ant-fake";
         env["XDG_CONFIG_HOME"] = Path.Combine(Root, "config");
         env["FAKE_CLAUDE_LOG"] = FakeLog;
         env["AK_TEST_MARKER"] = Marker;
