@@ -1,3 +1,5 @@
+using AgentKanban.Core.Policies;
+
 namespace AgentKanban.Daemon;
 
 /// <summary>
@@ -84,6 +86,12 @@ public sealed record DaemonOptions
 
     /// <summary>First wait after GitHub's rate limit refused a check; doubles with each further refusal, up to an hour.</summary>
     public TimeSpan GitHubRateLimitBackoff { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How the daemon answers provider rate limits; <see cref="RateLimitOptions.UnknownResetWindow"/> is the pause when a
+    /// provider refuses without saying when its window resets (<c>--unknown-reset-pause</c>).
+    /// </summary>
+    public RateLimitOptions RateLimits { get; init; } = RateLimitOptions.Default;
 
     /// <summary>An agent with no output for this long is stopped and retried later (0 = off).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(15);

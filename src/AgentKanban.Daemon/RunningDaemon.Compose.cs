@@ -134,7 +134,7 @@ public sealed partial class RunningDaemon
         var claims = new SessionClaims();
         var leases = new LeaseKeeper(context.Options, timeProvider, loggerFactory.CreateLogger<LeaseKeeper>());
         var outbox = new OutboxDeliverer(outboxStore, sessions, api, timeProvider, loggerFactory.CreateLogger<OutboxDeliverer>());
-        var endings = new SessionEndings(sessions, gate, outbox, timeProvider, loggerFactory.CreateLogger<SessionEndings>());
+        var endings = new SessionEndings(sessions, gate, outbox, context.Options.RateLimits, timeProvider, loggerFactory.CreateLogger<SessionEndings>());
         var supervisor = new SessionSupervisor(sessions, endings, gate, outbox, api, host, context, timeProvider, loggerFactory.CreateLogger<SessionSupervisor>());
         var starter = new SessionStarter(sessions, endings, supervisor, workspaces, gate, api, context, claims, timeProvider, loggerFactory.CreateLogger<SessionStarter>());
         var cleaner = new SessionCleaner(sessions, workspaces, context, timeProvider, loggerFactory.CreateLogger<SessionCleaner>());

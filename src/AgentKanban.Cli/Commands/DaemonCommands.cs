@@ -199,19 +199,40 @@ public static class DaemonCommands
             new(!result.GetValue(_off), result.GetValue(_hide) ?? [], result.GetValue(_open) ?? []);
     }
 
-    /// <summary><c>--max-agents</c> and <c>--max-agents-per-runtime</c> on <c>run</c> and <c>start</c>.</summary>
+    /// <summary><c>--max-agents</c>, <c>--max-agents-per-runtime</c> and <c>--unknown-reset-pause</c> on <c>run</c> and <c>start</c>.</summary>
     private sealed class CapFlags
     {
         private readonly Option<int?> _total = Cap("--max-agents", "Most agents running at once on this machine (default 6)");
         private readonly Option<int?> _perRuntime = Cap("--max-agents-per-runtime", "Most agents of one runtime running at once (default 3)");
 
+        private readonly Option<string?> _unknownResetPause = new("--unknown-reset-pause")
+        {
+            Description = "How long a runtime pauses when its provider refuses work without saying when the limit resets (default 1h)",
+            HelpName = "DURATION",
+        };
+
+        public CapFlags()
+        {
+            _unknownResetPause.Validators.Add(result =>
+            {
+                var text = result.GetValueOrDefault<string?>();
+                if (!Durations.TryParse(text, out var pause) || pause is null)
+                {
+                    result.AddError($"--unknown-reset-pause: '{text}' is not a duration (e.g. 30m, 1h).");
+                }
+            });
+        }
+
         public void AddTo(Command command)
         {
             command.Add(_total);
             command.Add(_perRuntime);
+            command.Add(_unknownResetPause);
         }
 
-        public AgentCaps Read(ParseResult result) => new(result.GetValue(_total), result.GetValue(_perRuntime));
+        public AgentCaps Read(ParseResult result) =>
+            new(result.GetValue(_total), result.GetValue(_perRuntime),
+                Durations.TryParse(result.GetValue(_unknownResetPause), out var pause) ? pause : null);
 
         private static Option<int?> Cap(string name, string description)
         {

@@ -19,8 +19,11 @@ public sealed record StartDaemon(string? StateDir, TimeSpan Wait, SandboxChoice?
         DaemonStarter.StartAsync(context, StateDir, Wait, Sandbox ?? SandboxChoice.Default, Caps ?? AgentCaps.Default, cancellationToken);
 }
 
-/// <summary>How many agents may run at once (<c>--max-agents</c>, <c>--max-agents-per-runtime</c>); null = the daemon's default.</summary>
-public sealed record AgentCaps(int? Total, int? PerRuntime)
+/// <summary>
+/// How many agents may run at once (<c>--max-agents</c>, <c>--max-agents-per-runtime</c>) and how long a runtime pauses
+/// when its provider refuses without a reset time (<c>--unknown-reset-pause</c>); null = the daemon's default.
+/// </summary>
+public sealed record AgentCaps(int? Total, int? PerRuntime, TimeSpan? UnknownResetPause = null)
 {
     public static AgentCaps Default { get; } = new(null, null);
 
@@ -36,6 +39,11 @@ public sealed record AgentCaps(int? Total, int? PerRuntime)
         if (PerRuntime is { } perRuntime)
         {
             arguments.AddRange(["--max-agents-per-runtime", perRuntime.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        if (UnknownResetPause is { } pause)
+        {
+            arguments.AddRange(["--unknown-reset-pause", pause.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
         return arguments;

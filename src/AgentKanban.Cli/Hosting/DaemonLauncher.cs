@@ -29,6 +29,7 @@ internal static class DaemonLauncher
             SandboxOpen = sandbox.Open,
             MaxConcurrent = caps.Total ?? Defaults.MaxConcurrent,
             MaxConcurrentPerRuntime = caps.PerRuntime ?? Defaults.MaxConcurrentPerRuntime,
+            RateLimits = caps.UnknownResetPause is { } pause ? Defaults.RateLimits with { UnknownResetWindow = pause } : Defaults.RateLimits,
         }, cancellationToken);
     }
 

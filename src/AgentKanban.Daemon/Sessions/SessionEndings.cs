@@ -18,6 +18,7 @@ public sealed class SessionEndings(
     SessionStore store,
     RuntimeGate gate,
     OutboxDeliverer outbox,
+    RateLimitOptions rateLimits,
     TimeProvider timeProvider,
     ILogger<SessionEndings> logger,
     IJitterSource? jitter = null)
@@ -59,7 +60,7 @@ public sealed class SessionEndings(
                 {
                     var pause = await tx.GetPauseAsync(s.Runtime, cancellationToken);
                     var until = Later(s.ResumeAfter, pause is null ? null : RateLimitPolicy.EffectiveUntil(pause, tx.Now))
-                                ?? tx.Now + RateLimitOptions.Default.UnknownResetWindow;
+                                ?? tx.Now + rateLimits.UnknownResetWindow;
                     return common with { ResumeAfter = until, DecidedAt = tx.Now, NextPrompt = Prompts.RateLimitResume };
                 }
 

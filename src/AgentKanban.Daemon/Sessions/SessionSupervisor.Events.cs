@@ -117,8 +117,8 @@ public sealed partial class SessionSupervisor
         {
             var current = await tx.GetPauseAsync(runtime, CancellationToken.None);
             decision = signal is null
-                ? RateLimitPolicy.DecideFallback(current, tx.Now)
-                : RateLimitPolicy.Decide(signal, current, tx.Now);
+                ? RateLimitPolicy.DecideFallback(current, tx.Now, context.Options.RateLimits)
+                : RateLimitPolicy.Decide(signal, current, tx.Now, context.Options.RateLimits);
             switch (decision.Action)
             {
                 case RateLimitAction.Pause:
