@@ -81,6 +81,8 @@ public sealed class ParserTests
     [InlineData("wait", "task", "abc", "--timeout", "soon")]
     [InlineData("config", "set")]
     [InlineData("daemon", "run", "--unknown-reset-pause", "later")]
+    [InlineData("get", "models")]
+    [InlineData("get", "models", "--runtime", "vim")]
     [InlineData("daemon", "start", "--unknown-reset-pause", "0")]
     [InlineData("config", "set", "--server", "localhost:7420")]
     [InlineData("up", "--port", "70000")]
