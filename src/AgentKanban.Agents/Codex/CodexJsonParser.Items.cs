@@ -30,8 +30,8 @@ public sealed partial class CodexJsonParser
     private struct ItemFields
     {
         public ItemType Type;
-        public JsonStringSlice Id, Text, Status, Server, Tool, Query, Message;
-        public JsonValueSlice Command, Output, Changes, Arguments, Result, Error, Items;
+        public JsonStringSlice Id, Text, Status, Server, Tool, Message;
+        public JsonValueSlice Command, Output, Changes, Arguments, Result, Error, Items, Query;
         public long? ExitCode;
     }
 
@@ -126,7 +126,7 @@ public sealed partial class CodexJsonParser
             ItemType.Command => StringValue(item.Output.Span(line)),
             ItemType.FileChange => RenderChanges(item.Changes.Span(line)),
             ItemType.McpToolCall => McpOutput(ref item, line, ref failed),
-            _ => item.Query.ToStringOrNull(line) ?? string.Empty,
+            _ => StringValue(item.Query.Span(line)),
         };
         if (item.Type == ItemType.Command && item.ExitCode is { } code && code != 0)
         {
@@ -140,24 +140,10 @@ public sealed partial class CodexJsonParser
     {
         ItemType.Command => new ToolUseBlock(id, CommandTool, WrapJson("command", item.Command.Span(line))),
         ItemType.FileChange => new ToolUseBlock(id, FileChangeTool, WrapJson("changes", item.Changes.Span(line))),
-        ItemType.WebSearch => new ToolUseBlock(id, WebSearchTool, WrapJson("query", item.Query.HasValue ? QueryToken(ref item, line) : default)),
+        ItemType.WebSearch => new ToolUseBlock(id, WebSearchTool, WrapJson("query", item.Query.Span(line))),
         _ => new ToolUseBlock(id, $"mcp__{item.Server.ToStringOrNull(line)}__{item.Tool.ToStringOrNull(line)}",
             item.Arguments.HasValue ? item.Arguments.Materialise(line) : "{}"),
     };
-
-    private static ReadOnlySpan<byte> QueryToken(ref ItemFields item, ReadOnlySpan<byte> line) =>
-        JsonSerializerEscaped(item.Query.Materialise(line));
-
-    private static byte[] JsonSerializerEscaped(string value)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(value.Length + 8);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStringValue(value);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
 
     private static string McpOutput(ref ItemFields item, ReadOnlySpan<byte> line, ref bool failed)
     {
@@ -232,7 +218,7 @@ public sealed partial class CodexJsonParser
             }
             else if (reader.ValueTextEquals("query"u8))
             {
-                item.Query = ReadString(ref reader);
+                item.Query = CaptureValue(ref reader);
             }
             else if (reader.ValueTextEquals("items"u8))
             {
