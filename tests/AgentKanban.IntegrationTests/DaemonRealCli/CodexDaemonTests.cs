@@ -138,6 +138,63 @@ public sealed class CodexDaemonTests
         Assert.Equal(["Add bye.txt", "Add hello.txt", "Initial commit"], log.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Fact]
+    public async Task Usage_limit_with_no_recorded_reset_pauses_for_the_default_window_and_resumes_the_same_thread()
+    {
+        await using var codex = await CodexEnvironment.CreateAsync();
+        // The 429 names no windows: Codex records no reset, so the runtime reports the fallback and the daemon picks the pause.
+        var script = ClaimAndReview().RejectCallWithUsageLimit(0, TimeSpan.FromHours(3), withWindows: false);
+        var task = await codex.CreateTaskAsync("limited, reset unknown", script);
+
+        codex.StartDaemon("--unknown-reset-pause", "15s");
+        var paused = await WaitForRecordedPauseAsync(codex, task.Id);
+        var pause = await StoreReader.PauseAsync(codex.Env.StateDir, RuntimeNames.Codex);
+        Assert.NotNull(pause);
+        Assert.Equal((int)AgentKanban.Core.Policies.PauseSource.NoResetGiven, pause.Value.Source);
+        Assert.Equal(TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(pause.Value.UntilMs - pause.Value.DecidedAtMs));
+        var resumeAfter = DateTimeOffset.FromUnixTimeMilliseconds(paused.ResumeAfterMs!.Value);
+
+        await codex.Env.WaitForStatusAsync(task.Id, "in_review");
+        await AssertResumedAfterTheResetAsync(codex, script, resumeAfter);
+    }
+
+    [Fact]
+    public async Task A_thread_codex_lost_while_paused_is_started_afresh_and_told_what_happened_so_far()
+    {
+        await using var codex = await CodexEnvironment.CreateAsync();
+        var script = new CodexScript(
+                ResponsesReply.Command("ak task claim", text: "Claiming."),
+                ResponsesReply.Command("ak task note 'the parser handles nested lists'"),
+                ResponsesReply.Command("ak task review"),
+                ResponsesReply.Text("In review."))
+            .RejectCallWithUsageLimit(2, TimeSpan.FromSeconds(10));
+        var task = await codex.CreateTaskAsync("parser", script);
+        codex.StartDaemon();
+
+        await WaitForRecordedPauseAsync(codex, task.Id);
+        var lostThread = script.Calls()[0].SessionId!;
+        // Codex's record of the thread disappears while the session waits for the window.
+        var files = Directory.GetFiles(Path.Combine(codex.Env.Home, ".codex", "sessions"), $"rollout-*-{lostThread}.jsonl", SearchOption.AllDirectories);
+        Assert.Single(files);
+        File.Delete(files[0]);
+        Assert.True(TimeProvider.System.GetUtcNow() < script.ResetAt, "the thread was lost inside the pause window");
+
+        await codex.Env.WaitForStatusAsync(task.Id, "in_review");
+        var calls = await codex.Env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 7 } all ? all : null), "the new thread's final turn");
+
+        // Claim, note, the refused call; then a new thread from its first step.
+        Assert.All(calls.Take(3), c => Assert.Equal(lostThread, c.SessionId));
+        var fresh = calls[3];
+        Assert.NotEqual(lostThread, fresh.SessionId);
+        Assert.All(calls.Skip(3), c => Assert.Equal(fresh.SessionId, c.SessionId));
+        Assert.Equal(0, fresh.ResponsesSoFar);
+        var prompt = string.Join("\n", fresh.UserTexts);
+        Assert.Contains("Task ID: " + task.Id, prompt, StringComparison.Ordinal);
+        Assert.Contains("cannot be continued", prompt, StringComparison.Ordinal);
+        Assert.Contains("the parser handles nested lists", prompt, StringComparison.Ordinal);
+        Assert.DoesNotContain((await codex.Env.Server.GetTaskAsync(task.Id)).Activity ?? [], a => a.Action == "released");
+    }
+
     private static CodexScript ClaimAndReview() => new(
         ResponsesReply.Command("ak task claim", text: "Claiming."),
         ResponsesReply.Command("ak task review"),
@@ -205,13 +262,13 @@ public sealed class CodexDaemonTests
         }
 
         /// <summary>The daemon, with the provider key Codex's config names and nothing that would lead Codex elsewhere.</summary>
-        public DaemonProcess StartDaemon() => Env.StartDaemon(new Dictionary<string, string?>
+        public DaemonProcess StartDaemon(params string[] arguments) => Env.StartDaemon(new Dictionary<string, string?>
         {
             [FakeResponsesServer.KeyVariable] = "fake-key",
             ["OPENAI_API_KEY"] = null,
             ["CODEX_API_KEY"] = null,
             ["CODEX_HOME"] = null,
-        });
+        }, arguments);
 
         public async ValueTask DisposeAsync()
         {
@@ -245,6 +302,8 @@ public sealed class CodexDaemonTests
         private readonly Lock _gate = new();
         private readonly List<ResponsesRequest> _calls = [];
         private TimeSpan? _usageLimitWindow;
+        private int _refusedCall;
+        private bool _withWindows = true;
         private DateTimeOffset? _resetAt;
 
         /// <summary>The reset the refused call announced, once refused.</summary>
@@ -263,9 +322,14 @@ public sealed class CodexDaemonTests
         /// The first call is refused by the usage limit, the primary window resetting <paramref name="window"/> after the
         /// call arrives (whole seconds; timed from the call so a slow start-up does not eat into it).
         /// </summary>
-        public CodexScript RejectFirstCallWithUsageLimit(TimeSpan window)
+        public CodexScript RejectFirstCallWithUsageLimit(TimeSpan window) => RejectCallWithUsageLimit(0, window);
+
+        /// <summary>Like <see cref="RejectFirstCallWithUsageLimit"/> for the call numbered <paramref name="call"/> (0 = the first).</summary>
+        public CodexScript RejectCallWithUsageLimit(int call, TimeSpan window, bool withWindows = true)
         {
+            _refusedCall = call;
             _usageLimitWindow = window;
+            _withWindows = withWindows;
             return this;
         }
 
@@ -274,10 +338,10 @@ public sealed class CodexDaemonTests
             lock (_gate)
             {
                 _calls.Add(request);
-                if (_usageLimitWindow is { } window && _calls.Count == 1)
+                if (_usageLimitWindow is { } window && _calls.Count == _refusedCall + 1)
                 {
                     _resetAt = DateTimeOffset.FromUnixTimeSeconds((request.ReceivedAt + window).ToUnixTimeSeconds() + 1);
-                    return ResponsesReply.UsageLimit(_resetAt.Value);
+                    return ResponsesReply.UsageLimit(_resetAt.Value, withWindowHeaders: _withWindows);
                 }
 
                 var step = request.ResponsesSoFar;
