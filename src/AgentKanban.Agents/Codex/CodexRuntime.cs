@@ -8,7 +8,9 @@ namespace AgentKanban.Agents.Codex;
 /// OpenAI's Codex CLI: <c>codex exec --json</c> for a new thread, <c>codex exec resume --json THREAD</c> to continue one
 /// (see <see cref="CodexArgs"/>). The thread id comes from the first line (<c>thread.started</c>) and is the resume token;
 /// the daemon's chosen session id is not used, as Codex picks its own. Our work protocol goes in as Codex's
-/// <c>developer_instructions</c>. No live input: messages wait for the next launch.
+/// <c>developer_instructions</c>. No live input: messages wait for the next launch. The agent's permission mode is not
+/// used: <c>codex exec</c> never asks for approval, and what the agent may touch is decided by the sandbox (the daemon's,
+/// or Codex's own <c>workspace-write</c> when the daemon runs without one).
 /// <para>
 /// Codex prints a thread's running token total and, for a usage limit, only a sentence; the numbers are in its session
 /// file (<see cref="CodexRollout"/>). At launch the thread's total so far is read from it, so each turn reports its own
