@@ -36,9 +36,10 @@ public static class CodexFailures
             }
         }
 
+        // Utilization as a fraction of the window, as rate-limit reports carry it (Codex gives a percentage).
         return latest is null
             ? null
-            : new RateLimitEvent(RateLimitStatus.Rejected, latest.ResetsAt, latest.Name, false, null, null, latest.UsedPercent);
+            : new RateLimitEvent(RateLimitStatus.Rejected, latest.ResetsAt, latest.Name, false, null, null, latest.UsedPercent / 100);
     }
 
     /// <summary>Whether a failure's text is Codex's usage-limit sentence ("You've hit your usage limit. … try again at …").</summary>

@@ -89,7 +89,7 @@ public sealed class CodexJsonParserTests
         Assert.Equal(2, Assert.IsType<UsageWindowsReported>(end[0]).Windows.Count);
         // Both windows are at 100 %: the primary resets at 1900000500, the secondary only at 1900600000 — the run can go on
         // only then.
-        Assert.Equal(new RateLimitEvent(RateLimitStatus.Rejected, Epoch(1900600000), "secondary", false, null, null, 100.0), end[1]);
+        Assert.Equal(new RateLimitEvent(RateLimitStatus.Rejected, Epoch(1900600000), "secondary", false, null, null, 1.0), end[1]);
     }
 
     [Fact]

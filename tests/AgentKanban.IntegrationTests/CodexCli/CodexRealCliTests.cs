@@ -103,7 +103,7 @@ public sealed class CodexRealCliTests
         Assert.True(Assert.IsType<TurnEnded>(run.Events.Single(e => e is TurnEnded)).IsError);
         Assert.Empty(run.Events.OfType<AgentError>()); // a rate limit is never an ordinary error
         var limit = Assert.Single(run.Events.OfType<RateLimitEvent>());
-        Assert.Equal(new RateLimitEvent(RateLimitStatus.Rejected, secondaryReset, "secondary", false, null, null, 100.0), limit);
+        Assert.Equal(new RateLimitEvent(RateLimitStatus.Rejected, secondaryReset, "secondary", false, null, null, 1.0), limit);
         var windows = Assert.Single(run.Events.OfType<UsageWindowsReported>()).Windows;
         Assert.Equal([new UsageWindow("primary", 100, 300, primaryReset), new UsageWindow("secondary", 100, 10080, secondaryReset)], windows);
         Assert.Equal(run.Events[^1], limit); // known only once the output ended, reported last

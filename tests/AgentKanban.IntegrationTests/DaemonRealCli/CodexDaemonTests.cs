@@ -30,10 +30,11 @@ public sealed class CodexDaemonTests
             ResponsesReply.Command("ak task note 'hello.txt is committed'"),
             ResponsesReply.Command("ak task review"),
             ResponsesReply.Text("Done: hello.txt is on the branch and the task is in review."));
-        var task = await codex.CreateTaskAsync("write hello.txt", script);
-
         codex.StartDaemon();
+        await codex.Env.WaitForDaemonReadyAsync();
+        var task = await codex.CreateTaskAsync("write hello.txt", script);
         await codex.Env.WaitForStatusAsync(task.Id, "in_review");
+        Measurements.Report($"codex: task created → first provider request: {(script.Calls()[0].ReceivedAt - task.CreatedAt).TotalMilliseconds:0} ms");
 
         // Every step ran in the real CLI, one thread, each command answered successfully.
         var calls = await codex.Env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 5 } all ? all : null), "the final turn");
@@ -222,6 +223,7 @@ public sealed class CodexDaemonTests
         Assert.True(calls[0].ReceivedAt < resetAt, "the first call was the refused one");
         Assert.All(calls, c => Assert.Equal(calls[0].SessionId, c.SessionId));
         Assert.True(calls[1].ReceivedAt >= resetAt, $"resumed at {calls[1].ReceivedAt:O}, before the reset {resetAt:O}");
+        Measurements.Report($"codex: reset → resumed provider request: {(calls[1].ReceivedAt - resetAt).TotalMilliseconds:0} ms");
         Assert.Contains(calls[1].UserTexts, t => t.Contains(Prompts.RateLimitResume, StringComparison.Ordinal));
     }
 
