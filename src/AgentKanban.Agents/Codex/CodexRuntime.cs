@@ -95,4 +95,8 @@ public sealed class CodexRuntime : IAgentRuntime
 
     public RuntimeAvailability CheckAvailability(string executable, IReadOnlyDictionary<string, string?> environment) =>
         CodexCredentials.Check(environment);
+
+    /// <summary>The models in the catalog bundled with the CLI (<see cref="CodexModels"/>).</summary>
+    public Task<IReadOnlyList<RuntimeModel>?> ListModelsAsync(string executable, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
+        CodexModels.ListAsync(executable, environment, cancellationToken);
 }

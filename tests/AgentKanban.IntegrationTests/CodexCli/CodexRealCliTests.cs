@@ -152,6 +152,21 @@ public sealed class CodexRealCliTests
     }
 
     [Fact]
+    public async Task Lists_the_models_of_the_catalog_bundled_with_the_cli_without_calling_the_provider()
+    {
+        await using var box = await CodexCliSandbox.CreateAsync(Ct);
+        var clock = Stopwatch.StartNew();
+
+        var models = await CodexRuntime.Instance.ListModelsAsync(CodexCliSandbox.Locate(), box.Environment(), Ct);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"codex debug models --bundled: {models?.Count} models in {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.NotNull(models);
+        Assert.Contains(models, m => m.Id == FakeResponsesServer.Model && m.DisplayName == "GPT-5.5");
+        Assert.DoesNotContain(models, m => m.Id == "codex-auto-review"); // hidden from Codex's own picker
+        Assert.Empty(box.Api.Requests);
+    }
+
+    [Fact]
     public async Task Under_codex_own_sandbox_the_agent_commits_in_a_linked_worktree_and_reaches_the_network()
     {
         await using var box = await CodexCliSandbox.CreateAsync(Ct);
