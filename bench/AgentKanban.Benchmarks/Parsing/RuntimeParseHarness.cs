@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentKanban.Agents.ClaudeCode;
+using AgentKanban.Agents.Codex;
 using AgentKanban.Agents.Parsing;
 
 namespace AgentKanban.Benchmarks.Parsing;
@@ -21,6 +22,7 @@ public static class RuntimeParseHarness
     private static readonly (string Runtime, Func<IAgentOutputParser> Parser)[] Parsers =
     [
         ("claude", () => new ClaudeStreamJsonParser()),
+        ("codex", () => new CodexJsonParser()),
     ];
 
     public static async Task<int> RunAsync(string[] args)
