@@ -26,6 +26,12 @@ public static class CopilotLogin
     /// <summary>The check on the config file's bytes.</summary>
     public static bool HasLoggedInUser(ReadOnlySpan<byte> config)
     {
+        if (config.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            // A byte-order mark (an editor's save) is not JSON.
+            config = config[3..];
+        }
+
         try
         {
             var reader = new Utf8JsonReader(config, Options);
