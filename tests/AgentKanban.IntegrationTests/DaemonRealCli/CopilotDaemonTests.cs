@@ -37,8 +37,10 @@ public sealed class CopilotDaemonTests
         var task = await env.CreateTaskAsync("write hello.txt", null);
         Route(api, task.Id, script);
 
-        env.StartDaemon(Overrides(env, api));
+        var daemon = env.StartDaemon(Overrides(env, api));
         await env.WaitForStatusAsync(task.Id, "in_review");
+        // The CLI ran inside the daemon's agent sandbox (on by default), its own command sandbox off.
+        Assert.Contains("Agent sandbox: ", daemon.Output, StringComparison.Ordinal);
 
         var calls = await env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 5 } all ? all : null), "the final turn");
         Assert.Equal(5, calls.Count);
