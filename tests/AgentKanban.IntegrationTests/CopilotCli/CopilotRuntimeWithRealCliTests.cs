@@ -105,6 +105,39 @@ public sealed class CopilotRuntimeWithRealCliTests
     }
 
     [Fact]
+    public async Task A_run_killed_mid_tool_counts_nothing_and_the_resumed_run_counts_only_its_own_calls()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var sandbox = await CopilotSandbox.CreateAsync(ct);
+        var sessionId = Guid.NewGuid().ToString();
+        var started = Path.Combine(sandbox.WorkingDirectory, "started");
+        sandbox.Api.Enqueue(ChatReply.Bash(null, "touch started && sleep 120"));
+
+        // Killed while its tool runs (the model call before it is in the session log by then).
+        var killed = await sandbox.RunAsync(sandbox.Spec("Run the long command.", sessionId), async (e, token) =>
+        {
+            if (e is not ToolUseBlock)
+            {
+                return false;
+            }
+
+            await WaitUntilAsync(() => File.Exists(started), token);
+            return true;
+        }, ct);
+        Assert.Equal(RunExit.Signal, killed.Exit.Kind);
+        Assert.Null(killed.TurnEnded);
+        var log = Path.Combine(sandbox.CopilotHome, "session-state", sessionId, "events.jsonl");
+        Assert.Equal(OneCall, Agents.Copilot.CopilotSessionFiles.ReadUsage(log));
+
+        sandbox.Api.Enqueue(ChatReply.Text("Recovered."));
+        var resumed = await sandbox.RunAsync(sandbox.Spec("Continue.", sessionId, resumeToken: sessionId), ct);
+
+        Assert.True(resumed.Clean, resumed.ToString());
+        Assert.Equal(OneCall, resumed.TurnEnded!.Usage);
+        Assert.Equal(OneCall + OneCall, Agents.Copilot.CopilotSessionFiles.ReadUsage(log));
+    }
+
+    [Fact]
     public async Task Rate_limit_after_the_clis_own_retries_is_the_rate_limit_fallback_not_an_error()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -125,6 +158,16 @@ public sealed class CopilotRuntimeWithRealCliTests
         Assert.Equal(TokenUsage.Zero, run.TurnEnded.Usage);
         // One call and the CLI's five retries, all refused.
         Assert.Equal(6, sandbox.Api.ChatRequests.Count);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(20, bounded.Token);
+        }
     }
 
     [Fact]

@@ -76,7 +76,13 @@ public sealed class CopilotSandbox : IAsyncDisposable
         "copilot", CopilotCli.Locate(), WorkingDirectory, prompt, sessionId, resumeToken, null, null, systemPrompt, Environment());
 
     /// <summary>Runs the CLI through the runtime to its end (bounded), collecting its events and skipped lines.</summary>
-    public async Task<CopilotRunResult> RunAsync(AgentLaunchSpec spec, CancellationToken cancellationToken)
+    public Task<CopilotRunResult> RunAsync(AgentLaunchSpec spec, CancellationToken cancellationToken) => RunAsync(spec, null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="RunAsync(AgentLaunchSpec, CancellationToken)"/>; <paramref name="killWhen"/> is asked after each event
+    /// and, once it says so, the CLI's process group is killed (SIGKILL) and the rest of its output read.
+    /// </summary>
+    public async Task<CopilotRunResult> RunAsync(AgentLaunchSpec spec, Func<AgentEvent, CancellationToken, Task<bool>>? killWhen, CancellationToken cancellationToken)
     {
         var host = new DirectAgentHost(TimeProvider.System, NullLogger.Instance);
         await using var process = CopilotRuntime.Instance.Start(spec, host);
@@ -91,6 +97,11 @@ public sealed class CopilotSandbox : IAsyncDisposable
                 if (output.Event is { } agentEvent)
                 {
                     events.Add(agentEvent);
+                    if (killWhen is not null && await killWhen(agentEvent, bounded.Token))
+                    {
+                        killWhen = null;
+                        await process.StopAsync(TimeSpan.Zero, bounded.Token);
+                    }
                 }
                 else if (output.SkippedLine is { } reason)
                 {
