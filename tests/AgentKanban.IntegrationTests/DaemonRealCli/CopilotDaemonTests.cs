@@ -120,6 +120,38 @@ public sealed class CopilotDaemonTests
     }
 
     [Fact]
+    public async Task A_conversation_the_cli_lost_during_the_pause_is_started_afresh_and_told_what_happened()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var env = await RealDaemonEnvironment.CreateAsync(ct, runtime: RuntimeNames.Copilot);
+        await using var api = await FakeChatCompletionsServer.StartAsync(ct);
+        var script = ClaimAndReview().RefuseFirstCalls();
+        var task = await env.CreateTaskAsync("loses its conversation", null);
+        Route(api, task.Id, script);
+
+        env.StartDaemon(Overrides(env, api), "--unknown-reset-pause", "20s");
+        var paused = await WaitForRecordedPauseAsync(env, task.Id);
+        var lost = Assert.Single(CopilotSessions(env));
+        Assert.Equal(lost, await ResumeTokenAsync(env, paused.Id));
+        // The CLI's record of the conversation disappears while the session waits.
+        Directory.Delete(Path.Combine(env.Home, ".copilot", "session-state", lost!), recursive: true);
+        Assert.True(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() < paused.ResumeAfterMs, "the conversation was lost inside the pause");
+
+        await env.WaitForStatusAsync(task.Id, "in_review");
+        var calls = await env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 9 } all ? all : null), "the new conversation's final turn");
+
+        // The resume found nothing (no call), so a new conversation started from the first step, told why.
+        var fresh = calls[6];
+        Assert.Equal(0, fresh.AssistantTurns);
+        var prompt = string.Join("\n", fresh.UserTexts);
+        Assert.Contains("Task ID: " + task.Id, prompt, StringComparison.Ordinal);
+        Assert.Contains("cannot be continued", prompt, StringComparison.Ordinal);
+        var now = Assert.Single(CopilotSessions(env));
+        Assert.NotEqual(lost, now);
+        Assert.Equal(now, await ResumeTokenAsync(env, paused.Id));
+    }
+
+    [Fact]
     public async Task Rejected_review_resumes_the_same_conversation_in_the_same_worktree_with_the_reason()
     {
         var ct = TestContext.Current.CancellationToken;
