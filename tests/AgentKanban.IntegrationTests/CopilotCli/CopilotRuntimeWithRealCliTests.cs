@@ -105,7 +105,7 @@ public sealed class CopilotRuntimeWithRealCliTests
     }
 
     [Fact]
-    public async Task A_run_killed_mid_tool_counts_nothing_and_the_resumed_run_counts_only_its_own_calls()
+    public async Task A_run_killed_mid_tool_reports_no_turn_and_the_resumed_run_counts_only_its_own_calls()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var sandbox = await CopilotSandbox.CreateAsync(ct);
@@ -126,15 +126,19 @@ public sealed class CopilotRuntimeWithRealCliTests
         }, ct);
         Assert.Equal(RunExit.Signal, killed.Exit.Kind);
         Assert.Null(killed.TurnEnded);
+        // The CLI appends to its session log lazily: the killed run's call may or may not have reached it. Either way the
+        // killed run reported nothing, so nothing of it is counted twice.
         var log = Path.Combine(sandbox.CopilotHome, "session-state", sessionId, "events.jsonl");
-        Assert.Equal(OneCall, Agents.Copilot.CopilotSessionFiles.ReadUsage(log));
+        var afterKill = Agents.Copilot.CopilotSessionFiles.ReadUsage(log);
+        TestContext.Current.TestOutputHelper?.WriteLine($"session log after the kill: {afterKill}");
+        Assert.Contains(afterKill, new[] { TokenUsage.Zero, OneCall });
 
         sandbox.Api.Enqueue(ChatReply.Text("Recovered."));
         var resumed = await sandbox.RunAsync(sandbox.Spec("Continue.", sessionId, resumeToken: sessionId), ct);
 
         Assert.True(resumed.Clean, resumed.ToString());
         Assert.Equal(OneCall, resumed.TurnEnded!.Usage);
-        Assert.Equal(OneCall + OneCall, Agents.Copilot.CopilotSessionFiles.ReadUsage(log));
+        Assert.Equal(afterKill + OneCall, Agents.Copilot.CopilotSessionFiles.ReadUsage(log));
     }
 
     [Fact]
