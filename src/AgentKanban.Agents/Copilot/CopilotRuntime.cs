@@ -21,7 +21,7 @@ namespace AgentKanban.Agents.Copilot;
 /// </para>
 /// <para>
 /// A resume of a session the CLI no longer has prints nothing and exits 1; when the run printed no event and the session's
-/// folder is missing, it is reported as <see cref="ProviderErrors.ConversationNotFound"/>.
+/// log is missing (or the CLI said so on stderr), it is reported as <see cref="ProviderErrors.ConversationNotFound"/>.
 /// </para>
 /// </summary>
 public sealed class CopilotRuntime : IAgentRuntime
@@ -48,10 +48,10 @@ public sealed class CopilotRuntime : IAgentRuntime
         {
             OutputEnded = (events, _) =>
             {
-                if (resume && !parser.SawEvents && home is not null && !Directory.Exists(CopilotSessionFiles.SessionDirectory(home, sessionId)))
+                if (resume && !parser.SawEvents && IsUnknownSession(eventsFile, process.StandardErrorTail))
                 {
                     events.Add(new AgentError(ProviderErrors.ConversationNotFound,
-                        $"Copilot has no session {sessionId} to resume (its session folder is gone)", IsRateLimitFallback: false));
+                        $"Copilot has no session {sessionId} to resume (its session log is gone)", IsRateLimitFallback: false));
                 }
 
                 var used = eventsFile is null ? TokenUsage.Zero : CopilotSessionFiles.Delta(before, ReadUsage(eventsFile, host.Logger));
@@ -60,6 +60,15 @@ public sealed class CopilotRuntime : IAgentRuntime
             },
         });
     }
+
+    /// <summary>
+    /// A resume that printed no event found no session: the CLI finds a session by its log (<c>events.jsonl</c>), which it
+    /// writes lazily, so a run killed early can leave a session folder the CLI no longer knows; it then says
+    /// "No session, task, or name matched" on stderr and exits 1.
+    /// </summary>
+    internal static bool IsUnknownSession(string? eventsFile, string? standardError) =>
+        (eventsFile is not null && !File.Exists(eventsFile))
+        || (standardError?.Contains("No session", StringComparison.OrdinalIgnoreCase) ?? false);
 
     /// <summary>The process options for one run.</summary>
     public static AgentProcessOptions ProcessOptions(AgentLaunchSpec spec)

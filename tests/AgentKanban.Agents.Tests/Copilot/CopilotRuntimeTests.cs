@@ -69,6 +69,18 @@ public sealed class CopilotRuntimeTests
         Assert.True(authorized == CopilotRuntime.Instance.CheckAvailability("copilot", environment).Authorized, name);
     }
 
+    [Fact]
+    public void A_resume_without_events_is_a_lost_session_when_the_log_is_gone_or_the_cli_says_so()
+    {
+        using var home = new TempDirectory();
+        var log = Path.Combine(home.Path, "events.jsonl");
+        Assert.True(CopilotRuntime.IsUnknownSession(log, ""));
+        Assert.True(CopilotRuntime.IsUnknownSession(null, $"Error: No session, task, or name matched '{Id}'.\n"));
+        File.WriteAllText(log, "{}\n");
+        Assert.False(CopilotRuntime.IsUnknownSession(log, "Error: connection refused"));
+        Assert.True(CopilotRuntime.IsUnknownSession(log, "Error: No session, task, or name matched 'x'."));
+    }
+
     private static AgentLaunchSpec Spec(string? resumeToken) => new(
         RuntimeNames.Copilot, "/usr/bin/copilot", "/work/tree", "Do it.", Id, resumeToken, null, null, "PROTOCOL",
         new Dictionary<string, string?> { ["HOME"] = "/home/u", ["REMOVED"] = null });
