@@ -1,5 +1,6 @@
 using AgentKanban.Agents.ClaudeCode;
 using AgentKanban.Agents.Codex;
+using AgentKanban.Agents.Copilot;
 
 namespace AgentKanban.Agents.Runtimes;
 
@@ -10,6 +11,7 @@ public static class AgentRuntimes
     [
         ClaudeCodeRuntime.Instance,
         CodexRuntime.Instance,
+        CopilotRuntime.Instance,
     ];
 
     /// <summary>The runtime named <paramref name="name"/>, or null when this build has no adapter for it.</summary>
