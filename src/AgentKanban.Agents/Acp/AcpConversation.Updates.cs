@@ -207,7 +207,7 @@ public sealed partial class AcpConversation
         if (error is { } failure)
         {
             FlushMessage(events);
-            events.Add(AcpErrors.FromError(failure.Code, failure.Message, failure.Data));
+            events.Add(AcpErrors.FromError(failure.Code, failure.Message, failure.Data, _time.GetUtcNow()));
             events.Add(new TurnEnded(true, TokenUsage.Zero, null, _sessionId, "error", failure.Message, null, null));
             Fail();
             return;
@@ -219,7 +219,7 @@ public sealed partial class AcpConversation
         if (refused)
         {
             _message.Clear();
-            events.Add(AcpErrors.FromError(0, closing.Trim(), null));
+            events.Add(AcpErrors.FromError(0, closing.Trim(), null, _time.GetUtcNow()));
         }
         else
         {

@@ -41,6 +41,7 @@ public sealed partial class AcpConversation
     private readonly string _prompt;
     private readonly string? _resumeToken;
     private readonly IReadOnlyDictionary<string, string?> _environment;
+    private readonly TimeProvider _time;
     private long _nextId;
     private long _pendingId = -1;
     private string? _sessionId;
@@ -52,8 +53,10 @@ public sealed partial class AcpConversation
     /// <param name="prompt">The text of the one prompt.</param>
     /// <param name="resumeToken">The agent's session id to continue, or null for a new conversation.</param>
     /// <param name="environment">The agent's environment, to tell which authentication method can work unattended.</param>
-    public AcpConversation(string workingDirectory, string prompt, string? resumeToken, IReadOnlyDictionary<string, string?> environment)
+    /// <param name="timeProvider">The clock a printed reset time ("resets 6pm") is read against.</param>
+    public AcpConversation(string workingDirectory, string prompt, string? resumeToken, IReadOnlyDictionary<string, string?> environment, TimeProvider timeProvider)
     {
+        _time = timeProvider;
         _workingDirectory = workingDirectory;
         _prompt = prompt;
         _resumeToken = resumeToken;
@@ -285,7 +288,7 @@ public sealed partial class AcpConversation
                     }
                     else
                     {
-                        events.Add(AcpErrors.FromError(openError.Code, $"session/new failed: {openError.Message}", openError.Data));
+                        events.Add(AcpErrors.FromError(openError.Code, $"session/new failed: {openError.Message}", openError.Data, _time.GetUtcNow()));
                     }
 
                     Fail();

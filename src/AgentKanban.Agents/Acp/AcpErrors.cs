@@ -10,8 +10,9 @@ namespace AgentKanban.Agents.Acp;
 /// <summary>
 /// What an ACP agent's failure means. ACP has no standard rate-limit shape, so each known agent's is recognised here:
 /// <list type="bullet">
-/// <item>claude-agent-acp: JSON-RPC error <c>-32603</c> "Internal error: API Error: Rate limit reached" (or "… 429 …"); the
-/// reset time is lost on the way;</item>
+/// <item>claude-agent-acp: JSON-RPC error <c>-32603</c> "Internal error: API Error: Rate limit reached" (or "… 429 …") with
+/// the reset lost on the way; or, for a subscription's usage window, Claude Code's own "You've hit your session limit ·
+/// resets 6pm (UTC)", whose printed reset is read (<see cref="AcpResetText"/>);</item>
 /// <item>codex-acp: <c>-32603</c> with <c>data.codex_error_info</c> <c>usage_limit_exceeded</c>;</item>
 /// <item>copilot --acp: no error at all, the turn's only text is the 429 notice and it ends with <c>end_turn</c>
 /// (<see cref="IsRateLimitNotice"/>).</item>
@@ -35,14 +36,21 @@ public static partial class AcpErrors
     /// The events for a JSON-RPC error of the agent: the rate-limit report, or an <see cref="AgentError"/> whose code the
     /// daemon classifies (server trouble is transient, authentication and the unknown are terminal).
     /// </summary>
-    public static AgentEvent FromError(int code, string message, string? dataJson)
+    public static AgentEvent FromError(int code, string message, string? dataJson, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(message);
         var detail = dataJson is null ? message : message + " " + dataJson;
         if (IsRateLimit(detail))
         {
-            return ResetOf(dataJson) is { } resetsAt
-                ? new RateLimitEvent(RateLimitStatus.Rejected, resetsAt, null, false, null, null, null)
+            if (ResetOf(dataJson) is { } resetsAt)
+            {
+                return new RateLimitEvent(RateLimitStatus.Rejected, resetsAt, null, false, null, null, null);
+            }
+
+            // Claude Code's own words, passed on by claude-agent-acp: "You've hit your session limit · resets 6pm (UTC)".
+            var (printedReset, window) = AcpResetText.Parse(message, now);
+            return printedReset is { } reset && reset > now
+                ? new RateLimitEvent(RateLimitStatus.Rejected, reset, window, false, null, null, null)
                 : new AgentError(ProviderErrors.RateLimit, detail, IsRateLimitFallback: true);
         }
 
@@ -97,7 +105,7 @@ public static partial class AcpErrors
         return null;
     }
 
-    [GeneratedRegex(@"\b429\b|rate[ _-]?limit|usage[ _-]?limit|too many requests|quota|resource[ _]exhausted", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b429\b|rate[ _-]?limit|usage[ _-]?limit|too many requests|quota|resource[ _]exhausted|you've hit your|(session|weekly|opus|sonnet) limit|out of extra usage", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RateLimitPattern();
 
     [GeneratedRegex(@"rate[ _-]?limit|usage[ _-]?limit|too many requests|quota|exhausted|exceeded", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

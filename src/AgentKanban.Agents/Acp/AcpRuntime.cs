@@ -37,7 +37,7 @@ public sealed class AcpRuntime : IAgentRuntime
         ArgumentNullException.ThrowIfNull(host);
         var options = ProcessOptions(spec, Posix.geteuid() == 0);
         var process = host.Spawn(options);
-        var conversation = new AcpConversation(spec.WorkingDirectory, spec.PromptWithSystemPrompt(), spec.ResumeToken, spec.Environment);
+        var conversation = new AcpConversation(spec.WorkingDirectory, spec.PromptWithSystemPrompt(), spec.ResumeToken, spec.Environment, host.TimeProvider);
         return new AcpAgentProcess(process, host, spec.WorkingDirectory, conversation, HandshakeTimeout, StopGrace);
     }
 

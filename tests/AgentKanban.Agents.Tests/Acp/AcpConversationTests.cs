@@ -4,6 +4,7 @@ using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentKanban.Agents.Tests.Acp;
 
@@ -16,12 +17,15 @@ public sealed class AcpConversationTests
 
     private static readonly Dictionary<string, string?> NoEnvironment = [];
 
+    /// <summary>16:05 UTC on the day the lines were recorded.</summary>
+    private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 12, 7, 16, 5, 0, TimeSpan.Zero));
+
     /// <summary>A conversation with what it wrote and reported so far.</summary>
     private sealed class Run
     {
         public Run(string? resumeToken = null, IReadOnlyDictionary<string, string?>? environment = null)
         {
-            Conversation = new AcpConversation(Cwd, "Do the task.", resumeToken, environment ?? NoEnvironment);
+            Conversation = new AcpConversation(Cwd, "Do the task.", resumeToken, environment ?? NoEnvironment, Clock);
             var outgoing = new List<byte[]>();
             Conversation.Begin(outgoing);
             Sent.AddRange(outgoing.Select(Parse));
@@ -179,6 +183,8 @@ public sealed class AcpConversationTests
         { "claude-agent-acp rate limit", -32603, "Internal error: API Error: Rate limit reached", null, ProviderErrors.RateLimit, true },
         { "codex-acp usage limit", -32603, "Internal error", """{"codex_error_info":"usage_limit_exceeded"}""", ProviderErrors.RateLimit, true },
         { "codex-acp usage limit with reset", -32603, "Internal error", """{"codex_error_info":"usage_limit_exceeded","resets_at":1900000000}""", null, false },
+        { "claude-agent-acp session limit, printed reset", -32603, "Internal error: You've hit your session limit · resets 6pm (UTC)", null, null, false },
+        { "claude-agent-acp weekly limit, unknown zone", -32603, "Internal error: You've hit your weekly limit · resets Dec 9, 5pm (Mars/Olympus)", null, ProviderErrors.RateLimit, true },
         { "quota", -32603, "Quota exceeded for quota metric", null, ProviderErrors.RateLimit, true },
         { "server error", -32603, "Internal error: API Error: 500 Internal Server Error", null, "server_error", false },
         { "overloaded", -32603, "Internal error: API Error: 529 overloaded_error", null, "server_error", false },
@@ -199,7 +205,7 @@ public sealed class AcpConversationTests
         {
             var limit = Only<RateLimitEvent>(run);
             Assert.Equal(RateLimitStatus.Rejected, limit.Status);
-            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1900000000), limit.ResetsAt);
+            Assert.Equal(data is null ? new DateTimeOffset(2026, 12, 7, 18, 1, 0, TimeSpan.Zero) : DateTimeOffset.FromUnixTimeSeconds(1900000000), limit.ResetsAt);
             Assert.Empty(run.Events.OfType<AgentError>());
         }
         else
