@@ -24,9 +24,16 @@ public sealed class AcpAgentProcess : IAgentProcess
     private readonly AcpConversation _conversation;
     private readonly TimeSpan _handshakeTimeout;
     private readonly TimeSpan _stopGrace;
+    private readonly TimeSpan _settle;
     private Task? _stopping;
 
-    public AcpAgentProcess(AgentProcess process, IAgentHost host, string workingDirectory, AcpConversation conversation, TimeSpan handshakeTimeout, TimeSpan stopGrace)
+    /// <param name="settle">
+    /// Once a session's turn is over, how long the agent may wind down before it is stopped: an agent that runs another
+    /// CLI underneath (claude-agent-acp runs Claude Code) may still be writing the conversation it reported as done, and a
+    /// resume needs all of it.
+    /// </param>
+    public AcpAgentProcess(
+        AgentProcess process, IAgentHost host, string workingDirectory, AcpConversation conversation, TimeSpan handshakeTimeout, TimeSpan stopGrace, TimeSpan settle)
     {
         ArgumentNullException.ThrowIfNull(process);
         ArgumentNullException.ThrowIfNull(host);
@@ -37,6 +44,7 @@ public sealed class AcpAgentProcess : IAgentProcess
         _conversation = conversation;
         _handshakeTimeout = handshakeTimeout;
         _stopGrace = stopGrace;
+        _settle = settle;
     }
 
     public int ProcessId => _process.ProcessId;
@@ -181,7 +189,26 @@ public sealed class AcpAgentProcess : IAgentProcess
             return;
         }
 
+        _stopping = StopAsync();
+    }
+
+    private async Task StopAsync()
+    {
+        if (_conversation.SessionId is not null)
+        {
+            if (_conversation.CloseSession() is { } close)
+            {
+                _ = _process.WriteInputAsync(close, CancellationToken.None);
+            }
+
+            // The agent does not exit by itself; it may still be writing its session files. Whichever comes first.
+            using var settled = new CancellationTokenSource();
+            var delay = Task.Delay(_settle, _host.TimeProvider, settled.Token);
+            await Task.WhenAny(_process.Exited, delay);
+            await settled.CancelAsync();
+        }
+
         _process.CloseInput();
-        _stopping = _process.StopAsync(_stopGrace, CancellationToken.None);
+        await _process.StopAsync(_stopGrace, CancellationToken.None);
     }
 }

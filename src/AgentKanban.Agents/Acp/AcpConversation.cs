@@ -47,6 +47,7 @@ public sealed partial class AcpConversation
     private string? _sessionId;
     private bool _canResume;
     private bool _canLoad;
+    private bool _canClose;
     private string? _authMethod;
 
     /// <param name="workingDirectory">The session's working directory (<c>cwd</c> of the session).</param>
@@ -83,6 +84,13 @@ public sealed partial class AcpConversation
         AcpPhase.Prompting => "session/prompt",
         _ => "nothing",
     };
+
+    /// <summary>
+    /// Once the run is over: <c>session/close</c> for an agent that offers it, so it winds the session down (and its
+    /// conversation is written out) before it is stopped; null when there is no session or the agent cannot close one.
+    /// </summary>
+    public byte[]? CloseSession() =>
+        Finished && _canClose && _sessionId is { } id ? AcpMessages.CloseSession(++_nextId, id) : null;
 
     /// <summary>The first message: <c>initialize</c>.</summary>
     public void Begin(List<byte[]> outgoing)
@@ -391,9 +399,12 @@ public sealed partial class AcpConversation
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var isResume = reader.ValueTextEquals("resume"u8);
+                    var isClose = reader.ValueTextEquals("close"u8);
                     reader.Read();
                     // Present as an object (possibly empty) means supported; null or false means not.
-                    _canResume |= isResume && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.True;
+                    var supported = reader.TokenType is JsonTokenType.StartObject or JsonTokenType.True;
+                    _canResume |= isResume && supported;
+                    _canClose |= isClose && supported;
                     reader.Skip();
                 }
             }

@@ -45,6 +45,9 @@ public static class AcpMessages
         SessionPlace(w, cwd);
     });
 
+    /// <summary><c>session/close</c>: the agent ends the session and frees what it holds for it.</summary>
+    public static byte[] CloseSession(long id, string sessionId) => Request(id, "session/close", w => w.WriteString("sessionId", sessionId));
+
     /// <summary><c>session/prompt</c> with one text block.</summary>
     public static byte[] Prompt(long id, string sessionId, string text) => Request(id, "session/prompt", w =>
     {

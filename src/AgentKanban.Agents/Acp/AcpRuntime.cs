@@ -31,6 +31,9 @@ public sealed class AcpRuntime : IAgentRuntime
     /// <summary>How long the agent gets to exit after SIGTERM once its conversation is over.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long an agent whose turn is over may wind its session down (after <c>session/close</c>) before it is stopped.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(2);
+
     public IAgentProcess Start(AgentLaunchSpec spec, IAgentHost host)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -38,7 +41,7 @@ public sealed class AcpRuntime : IAgentRuntime
         var options = ProcessOptions(spec, Posix.geteuid() == 0);
         var process = host.Spawn(options);
         var conversation = new AcpConversation(spec.WorkingDirectory, spec.PromptWithSystemPrompt(), spec.ResumeToken, spec.Environment, host.TimeProvider);
-        return new AcpAgentProcess(process, host, spec.WorkingDirectory, conversation, HandshakeTimeout, StopGrace);
+        return new AcpAgentProcess(process, host, spec.WorkingDirectory, conversation, HandshakeTimeout, StopGrace, Settle);
     }
 
     /// <summary>

@@ -309,6 +309,25 @@ public sealed class AcpConversationTests
         Assert.False(run.Conversation.Finished);
     }
 
+    [Theory]
+    [InlineData("""{"sessionCapabilities":{"close":{}}}""", true)]
+    [InlineData("""{"sessionCapabilities":{"resume":{}}}""", false)]
+    public void A_finished_session_is_closed_only_by_an_agent_that_offers_it(string capabilities, bool closes)
+    {
+        var run = new Run().Prompting(capabilities);
+        Assert.Null(run.Conversation.CloseSession()); // not before the turn is over
+
+        run.Answer("""{"stopReason":"end_turn"}""");
+
+        var close = run.Conversation.CloseSession();
+        Assert.Equal(closes, close is not null);
+        if (close is not null)
+        {
+            var message = JsonNode.Parse(close.AsSpan(0, close.Length - 1))!;
+            Assert.Equal(("session/close", Session), ((string?)message["method"], (string?)message["params"]!["sessionId"]));
+        }
+    }
+
     [Fact]
     public void An_unknown_agent_request_gets_method_not_found_with_its_own_id()
     {

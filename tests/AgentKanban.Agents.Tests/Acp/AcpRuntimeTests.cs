@@ -93,6 +93,21 @@ public sealed class AcpRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task An_agent_that_can_close_sessions_is_asked_to_before_it_is_stopped()
+    {
+        var initialized = new { on = "initialize", result = new { protocolVersion = 1, agentCapabilities = new { sessionCapabilities = new { close = new { } } } } };
+        // Like a real agent it would not exit on its own; this one does once its session is closed.
+        var spec = Spec([initialized, NewSession, Prompt, Text("Done."), EndTurn(), new { on = "session/close", result = new { } }, new { exit = 0 }]);
+
+        await using var process = new AcpRuntime { Settle = TimeSpan.FromSeconds(30) }.Start(spec, AgentRuns.Host);
+        var (_, _, exit) = await AgentRuns.CollectAsync(process, Ct);
+
+        Assert.Equal(RunExit.Clean, exit.Kind);
+        var close = Received().Last();
+        Assert.Equal(("session/close", SessionId), ((string?)close["method"], (string?)close["params"]!["sessionId"]));
+    }
+
+    [Fact]
     public async Task A_permission_request_mid_turn_is_allowed_through_the_agents_input()
     {
         var ask = new
