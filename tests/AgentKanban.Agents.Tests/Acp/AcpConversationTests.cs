@@ -103,6 +103,26 @@ public sealed class AcpConversationTests
     }
 
     [Fact]
+    public void A_recorded_multi_step_run_with_permission_requests_maps_every_step()
+    {
+        var run = new Run().Feed(AcpRecorded.MultiStepRun);
+
+        Assert.Equal(5, run.Events.OfType<ToolUseBlock>().Count());
+        Assert.Equal(5, run.Events.OfType<ToolResultBlock>().Count(r => !r.IsError));
+        Assert.Equal(
+            run.Events.OfType<ToolUseBlock>().Select(t => t.Id),
+            run.Events.OfType<ToolResultBlock>().Select(r => r.ToolUseId));
+        Assert.Equal(6, run.Events.OfType<TextBlock>().Count());
+        Assert.StartsWith("Step 1: running `ls -la`.", run.Events.OfType<TextBlock>().First().Text, StringComparison.Ordinal);
+        // Both permission requests were answered with their allow-once option, under their own ids.
+        var answers = run.Sent.Where(m => m["result"] is not null).ToList();
+        Assert.Equal([0, 1], answers.Select(a => (int)a["id"]!));
+        Assert.All(answers, a => Assert.Equal("allow", (string?)a["result"]!["outcome"]!["optionId"]));
+        Assert.Equal(new TokenUsage(600, 120, 30, 0), Assert.IsType<TurnEnded>(run.Events[^1]).Usage);
+        Assert.DoesNotContain(run.Results, r => r.Outcome == LineOutcome.Skipped);
+    }
+
+    [Fact]
     public void A_resume_opens_the_same_session_with_session_resume()
     {
         var run = new Run(resumeToken: RecordedSession).Feed(AcpRecorded.ResumedRun);
