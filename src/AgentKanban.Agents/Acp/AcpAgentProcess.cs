@@ -49,12 +49,13 @@ public sealed class AcpAgentProcess : IAgentProcess
 
     public int ProcessId => _process.ProcessId;
 
-    /// <summary>Live input is not offered: one prompt per run, later messages wait for the next launch.</summary>
-    public Task<bool> TrySendAsync(AgentInputMessage message, CancellationToken cancellationToken) => Task.FromResult(false);
+    /// <summary>Live input: the message becomes the next prompt of the session once the current one has ended.</summary>
+    public Task<bool> TrySendAsync(AgentInputMessage message, CancellationToken cancellationToken) =>
+        Task.FromResult(_process.InputOpen && _conversation.TryQueue(message));
 
     /// <summary>
     /// Nothing to do: the agent's input carries the protocol's own answers (permission requests arrive mid-turn), so it
-    /// stays open until the conversation is over, which ends the run anyway.
+    /// stays open until the conversation is over — the last prompt ended with no message queued — which ends the run.
     /// </summary>
     public void EndInput()
     {

@@ -200,7 +200,7 @@ public sealed partial class AcpConversation
         }
     }
 
-    private void EndTurn(in AcpJsonRpc message, RpcError? error, List<AgentEvent> events)
+    private void EndTurn(in AcpJsonRpc message, RpcError? error, List<AgentEvent> events, List<byte[]> outgoing)
     {
         OpenTurn(events);
         FlushThought(events);
@@ -230,8 +230,25 @@ public sealed partial class AcpConversation
         var isError = refused || stopReason is not ("end_turn" or null);
         events.Add(new TurnEnded(isError, usage, null, _sessionId, stopReason ?? "end_turn", refused ? closing.Trim() : null, null, null));
         _turnOpen = false;
-        Phase = AcpPhase.Done;
-        Failed = isError;
+        _toolsSeen = false;
+        if (isError)
+        {
+            Fail();
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_queued.TryDequeue(out var next))
+            {
+                // A message written while the agent worked: the next turn of the same session.
+                outgoing.Add(AcpMessages.Prompt(Send(), _sessionId!, next.Text));
+                events.Add(new InputAccepted(next.Id));
+                return;
+            }
+
+            Phase = AcpPhase.Done;
+        }
     }
 
     private static (string? StopReason, TokenUsage Usage) ReadPromptResult(in AcpJsonRpc message)

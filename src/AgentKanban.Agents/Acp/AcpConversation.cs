@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using AgentKanban.Agents.Parsing;
+using AgentKanban.Agents.Runtimes;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
 
@@ -28,7 +29,8 @@ public enum AcpPhase
 /// the agent's stdin and with the run's events. The flow: <c>initialize</c> → <c>authenticate</c> when the agent offers a
 /// method that needs nobody (an API key from the environment) → <c>session/new</c>, or for a resume <c>session/resume</c>
 /// (when the agent has <c>sessionCapabilities.resume</c>), else <c>session/load</c> (when <c>loadSession</c>), else the
-/// conversation counts as not found → one <c>session/prompt</c> → its result is the turn's end. The agent's requests are
+/// conversation counts as not found → <c>session/prompt</c> → its result is the turn's end, followed by another prompt for
+/// each message queued meanwhile (live input, <see cref="TryQueue"/>), else the end of the run. The agent's requests are
 /// answered: <c>session/request_permission</c> with its allow option, anything else with "method not found".
 /// One instance per run; not thread-safe.
 /// </summary>
@@ -42,6 +44,8 @@ public sealed partial class AcpConversation
     private readonly string? _resumeToken;
     private readonly IReadOnlyDictionary<string, string?> _environment;
     private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly Queue<AgentInputMessage> _queued = new();
     private long _nextId;
     private long _pendingId = -1;
     private string? _sessionId;
@@ -91,6 +95,26 @@ public sealed partial class AcpConversation
     /// </summary>
     public byte[]? CloseSession() =>
         Finished && _canClose && _sessionId is { } id ? AcpMessages.CloseSession(++_nextId, id) : null;
+
+    /// <summary>
+    /// Live input: a person's message for the agent, sent as the next <c>session/prompt</c> once the current one has
+    /// ended (reported then as <see cref="InputAccepted"/>). False once the run is over: the message waits for the next
+    /// launch. Safe to call from another thread than the one feeding <see cref="Receive"/>.
+    /// </summary>
+    public bool TryQueue(AgentInputMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_gate)
+        {
+            if (Finished)
+            {
+                return false;
+            }
+
+            _queued.Enqueue(message);
+            return true;
+        }
+    }
 
     /// <summary>The first message: <c>initialize</c>.</summary>
     public void Begin(List<byte[]> outgoing)
@@ -161,9 +185,14 @@ public sealed partial class AcpConversation
 
     private void Fail()
     {
-        Failed = true;
-        Phase = AcpPhase.Done;
-        _pendingId = -1;
+        lock (_gate)
+        {
+            // Messages queued for a later prompt were never taken: they go with the next launch.
+            Failed = true;
+            Phase = AcpPhase.Done;
+            _pendingId = -1;
+            _queued.Clear();
+        }
     }
 
     private static LineParseResult OnRequest(in AcpJsonRpc message, List<byte[]> outgoing)
@@ -316,7 +345,7 @@ public sealed partial class AcpConversation
                 outgoing.Add(AcpMessages.Prompt(Send(), _sessionId, _prompt));
                 break;
             case AcpPhase.Prompting:
-                EndTurn(message, error, events);
+                EndTurn(message, error, events, outgoing);
                 break;
         }
 

@@ -7,9 +7,9 @@ namespace AgentKanban.Agents.Acp;
 /// <summary>
 /// Any agent that speaks the Agent Client Protocol (JSON-RPC 2.0, one message per line on stdio): claude-agent-acp,
 /// <c>copilot --acp</c>, <c>gemini --acp</c>, codex-acp, … The agent is a command line — the agent's own
-/// (<see cref="AgentLaunchSpec.AgentCommand"/>), else the daemon's default (<see cref="AcpCommandLine"/>). One run is one
-/// <c>session/prompt</c> in a new session (or the resumed one: the resume token is the agent's session id), driven by
-/// <see cref="AcpAgentProcess"/>. Our work protocol goes before the first prompt of a conversation (ACP has no system
+/// (<see cref="AgentLaunchSpec.AgentCommand"/>), else the daemon's default (<see cref="AcpCommandLine"/>). A run is a
+/// <c>session/prompt</c> in a new session (or the resumed one: the resume token is the agent's session id), then one more
+/// for each message people wrote meanwhile (live input), driven by <see cref="AcpAgentProcess"/>. Our work protocol goes before the first prompt of a conversation (ACP has no system
 /// prompt). The model and permission mode are the agent's own settings: permission requests are answered "allow", the
 /// daemon's sandbox being the boundary.
 /// </summary>

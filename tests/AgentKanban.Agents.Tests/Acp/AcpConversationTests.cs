@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.Parsing;
+using AgentKanban.Agents.Runtimes;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
 using Microsoft.Extensions.Time.Testing;
@@ -346,6 +347,46 @@ public sealed class AcpConversationTests
             var message = JsonNode.Parse(close.AsSpan(0, close.Length - 1))!;
             Assert.Equal(("session/close", Session), ((string?)message["method"], (string?)message["params"]!["sessionId"]));
         }
+    }
+
+    [Fact]
+    public void A_message_written_during_a_turn_is_the_next_prompt_of_the_same_session()
+    {
+        var run = new Run().Prompting();
+        Assert.True(run.Conversation.TryQueue(new AgentInputMessage("m-1", "Also update the README.")));
+
+        run.Update("""{"sessionUpdate":"agent_message_chunk","content":{"type":"text","text":"First done."}}""")
+            .Answer("""{"stopReason":"end_turn"}""");
+
+        Assert.False(run.Conversation.Finished);
+        var next = run.Sent[^1];
+        Assert.Equal(("session/prompt", Session, "Also update the README."),
+            (Method(next), (string?)next["params"]!["sessionId"], (string?)next["params"]!["prompt"]![0]!["text"]));
+        Assert.IsType<TurnEnded>(run.Events[^2]);
+        Assert.Equal(new InputAccepted("m-1"), run.Events[^1]);
+
+        run.Update("""{"sessionUpdate":"agent_message_chunk","content":{"type":"text","text":"README updated."}}""")
+            .Answer("""{"stopReason":"end_turn"}""");
+
+        Assert.True(run.Conversation.Finished);
+        Assert.Equal(2, run.Events.OfType<TurnEnded>().Count());
+        Assert.Equal(2, run.Events.Count(e => e is TurnStarted));
+        Assert.Equal([new TextBlock("First done."), new TextBlock("README updated.")], run.Events.OfType<TextBlock>());
+        Assert.False(run.Conversation.TryQueue(new AgentInputMessage("m-2", "Too late.")));
+    }
+
+    [Fact]
+    public void A_failed_turn_drops_queued_messages_for_the_next_launch()
+    {
+        var run = new Run().Prompting();
+        Assert.True(run.Conversation.TryQueue(new AgentInputMessage("m-1", "More.")));
+
+        run.AnswerError(-32603, "Internal error: API Error: Rate limit reached");
+
+        Assert.True(run.Conversation.Finished);
+        Assert.Empty(run.Events.OfType<InputAccepted>());
+        Assert.Equal("session/prompt", Method(run.Sent[^1]));
+        Assert.Single(run.Sent, m => Method(m) == "session/prompt");
     }
 
     [Fact]

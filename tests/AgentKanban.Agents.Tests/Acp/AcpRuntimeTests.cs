@@ -108,6 +108,37 @@ public sealed class AcpRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_message_sent_while_the_agent_works_becomes_its_next_prompt()
+    {
+        var go = _dir.File("go");
+        var spec = Spec([Initialized, NewSession, Prompt, new { waitFor = go }, Text("First."), EndTurn(), Prompt, Text("Second."), EndTurn()]);
+        await using var process = new AcpRuntime().Start(spec, AgentRuns.Host);
+        var collecting = AgentRuns.CollectAsync(process, Ct);
+
+        // Once the agent has its first prompt, a person writes to it.
+        using (var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            patience.CancelAfter(Processes.Patience);
+            while (!File.Exists(_log) || !(await File.ReadAllTextAsync(_log, patience.Token)).Contains("session/prompt", StringComparison.Ordinal))
+            {
+                await Task.Delay(20, patience.Token);
+            }
+        }
+
+        Assert.True(await process.TrySendAsync(new AgentInputMessage("m-1", "Also do the second part."), Ct));
+        await File.WriteAllTextAsync(go, "", Ct);
+        var (events, _, exit) = await collecting;
+
+        Assert.Equal(RunExit.Clean, exit.Kind);
+        Assert.Equal(2, events.OfType<TurnEnded>().Count());
+        Assert.Equal(new InputAccepted("m-1"), events[events.IndexOf(events.OfType<TurnEnded>().First()) + 1]);
+        Assert.Equal([new TextBlock("First."), new TextBlock("Second.")], events.OfType<TextBlock>());
+        var prompts = Received().Where(m => (string?)m["method"] == "session/prompt").ToList();
+        Assert.Equal("Also do the second part.", (string?)prompts[^1]["params"]!["prompt"]![0]!["text"]);
+        Assert.False(await process.TrySendAsync(new AgentInputMessage("m-2", "Too late."), Ct));
+    }
+
+    [Fact]
     public async Task A_permission_request_mid_turn_is_allowed_through_the_agents_input()
     {
         var ask = new

@@ -6,13 +6,14 @@ namespace AgentKanban.Agents.Tests.Acp;
 /// <c>{"on":"method","result":…}</c> / <c>{"on":"method","error":…}</c> wait for that request and answer it;
 /// <c>{"send":{…}}</c> writes a message; <c>{"raw":"text"}</c> writes a raw line; <c>{"huge":N}</c> writes a line of N bytes;
 /// <c>{"ask":{method, params}}</c> sends a request and waits for its answer; <c>{"on":"method","hold":true}</c> waits for the
-/// request and <c>{"reply":{"result":…}}</c> answers it later; <c>{"exit":N}</c> exits. Like real ACP agents it never exits on its
+/// request and <c>{"reply":{"result":…}}</c> answers it later; <c>{"waitFor":"path"}</c> waits until the file exists;
+/// <c>{"exit":N}</c> exits. Like real ACP agents it never exits on its
 /// own (not even when its input closes), and with <c>FAKE_ACP_IGNORE_TERM=1</c> it ignores SIGTERM as well.
 /// </summary>
 internal static class FakeAcpAgent
 {
     public const string Script = """
-        import { appendFileSync } from 'node:fs';
+        import { appendFileSync, existsSync } from 'node:fs';
         import { createInterface } from 'node:readline';
 
         const steps = JSON.parse(process.env.FAKE_ACP_STEPS ?? '[]');
@@ -50,6 +51,8 @@ internal static class FakeAcpAgent
             if (step.hold) held = request; else answer(request, step);
           } else if (step.reply) {
             answer(held, step.reply);
+          } else if (step.waitFor) {
+            while (!existsSync(step.waitFor)) await new Promise(r => setTimeout(r, 20));
           } else if (step.exit !== undefined) {
             process.exit(step.exit);
           } else if (step.send) {
