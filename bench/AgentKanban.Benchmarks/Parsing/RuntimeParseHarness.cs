@@ -21,6 +21,7 @@ public static class RuntimeParseHarness
     private static readonly (string Runtime, Func<IAgentOutputParser> Parser)[] Parsers =
     [
         ("claude", () => new ClaudeStreamJsonParser()),
+        ("acp", () => new AgentKanban.Agents.Acp.AcpTranscriptParser()),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -53,6 +53,7 @@ public sealed partial class AcpConversation
     private bool _canLoad;
     private bool _canClose;
     private string? _authMethod;
+    private bool _replay;
 
     /// <param name="workingDirectory">The session's working directory (<c>cwd</c> of the session).</param>
     /// <param name="prompt">The text of the one prompt.</param>
@@ -67,6 +68,13 @@ public sealed partial class AcpConversation
         _resumeToken = resumeToken;
         _environment = environment;
     }
+
+    /// <summary>
+    /// A conversation that reads a recorded agent stdout on its own (<see cref="AcpTranscriptParser"/>): it sends nothing
+    /// that matters, takes every session it sees, and each prompt result ends a turn after which it reads on.
+    /// </summary>
+    public static AcpConversation Replaying(TimeProvider timeProvider) =>
+        new(string.Empty, string.Empty, null, new Dictionary<string, string?>(), timeProvider) { _replay = true, Phase = AcpPhase.Prompting };
 
     public AcpPhase Phase { get; private set; }
 
@@ -275,6 +283,11 @@ public sealed partial class AcpConversation
 
     private LineParseResult OnResponse(in AcpJsonRpc message, List<AgentEvent> events, List<byte[]> outgoing)
     {
+        if (_replay)
+        {
+            return OnReplayedResponse(message, events, outgoing);
+        }
+
         var id = message.NumericId();
         if (id < 0 || id != _pendingId)
         {
@@ -347,6 +360,27 @@ public sealed partial class AcpConversation
             case AcpPhase.Prompting:
                 EndTurn(message, error, events, outgoing);
                 break;
+        }
+
+        return LineParseResult.Ignore(LineReason.NothingToReport);
+    }
+
+    private LineParseResult OnReplayedResponse(in AcpJsonRpc message, List<AgentEvent> events, List<byte[]> outgoing)
+    {
+        if (message.Error.HasValue || ReadPromptResult(message).StopReason is not null)
+        {
+            EndTurn(message, message.Error.HasValue ? ReadError(message) : null, events, outgoing);
+        }
+        else if (ReadSessionId(message) is { } sessionId)
+        {
+            _sessionId = sessionId;
+            events.Add(new SessionInitialized(sessionId, null, null));
+        }
+
+        lock (_gate)
+        {
+            Phase = AcpPhase.Prompting;
+            Failed = false;
         }
 
         return LineParseResult.Ignore(LineReason.NothingToReport);
