@@ -14,6 +14,11 @@ public sealed record AgentDto
     public string? Instructions { get; init; }
     /// <summary>Runtime-specific permission mode the daemon should use (null = the daemon's default).</summary>
     public string? PermissionMode { get; init; }
+    /// <summary>
+    /// The agent program an <c>acp</c> agent runs, as a command line (<c>copilot --acp</c>, <c>gemini --acp</c>, …; null = the
+    /// daemon's default: <c>AK_ACP_COMMAND</c>, else <c>claude-agent-acp</c>). Kept for any runtime, used only by <c>acp</c>.
+    /// </summary>
+    public string? Command { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
@@ -28,6 +33,8 @@ public sealed record CreateAgentRequest
     public string? Role { get; init; }
     public string? Instructions { get; init; }
     public string? PermissionMode { get; init; }
+    /// <summary>The agent command line for runtime <c>acp</c> (see <see cref="AgentDto.Command"/>); an empty string clears it on update.</summary>
+    public string? Command { get; init; }
 }
 
 public sealed record UpdateAgentRequest
@@ -39,4 +46,6 @@ public sealed record UpdateAgentRequest
     public string? Role { get; init; }
     public string? Instructions { get; init; }
     public string? PermissionMode { get; init; }
+    /// <summary>The agent command line for runtime <c>acp</c> (see <see cref="AgentDto.Command"/>); an empty string clears it on update.</summary>
+    public string? Command { get; init; }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.ClaudeCode;
 using AgentKanban.Agents.Codex;
+using AgentKanban.Agents.Copilot;
 using AgentKanban.Agents.Parsing;
 
 namespace AgentKanban.Benchmarks.Parsing;
@@ -23,6 +25,8 @@ public static class RuntimeParseHarness
     [
         ("claude", () => new ClaudeStreamJsonParser()),
         ("codex", () => new CodexJsonParser()),
+        ("copilot", () => new CopilotJsonParser("3b71e172-d95a-4d4c-8c46-cca7a3080f17", null, null, TimeProvider.System)),
+        ("acp", () => new AcpTranscriptParser()),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -1,3 +1,4 @@
+using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.ClaudeCode;
 using AgentKanban.Agents.Codex;
 using AgentKanban.Agents.Copilot;
@@ -12,6 +13,7 @@ public static class AgentRuntimes
         ClaudeCodeRuntime.Instance,
         CodexRuntime.Instance,
         CopilotRuntime.Instance,
+        AcpRuntime.Instance,
     ];
 
     /// <summary>The runtime named <paramref name="name"/>, or null when this build has no adapter for it.</summary>

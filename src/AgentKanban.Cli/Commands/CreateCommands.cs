@@ -68,6 +68,7 @@ public static partial class CreateCommands
         var instructions = CommonOptions.Optional("--instructions", "Standing instructions added to every task prompt", "TEXT");
         var displayName = CommonOptions.Optional("--name", "Display name", "NAME");
         var permissionMode = CommonOptions.Optional("--permission-mode", "Runtime permission mode (default: the daemon's)", "MODE");
+        var agentCommand = CommonOptions.Optional("--command", "For runtime acp: the ACP agent's command line, e.g. \"copilot --acp\" (default: the daemon's AK_ACP_COMMAND, else claude-agent-acp)", "COMMAND");
         command.Add(username);
         command.Add(runtime);
         command.Add(kind);
@@ -76,6 +77,7 @@ public static partial class CreateCommands
         command.Add(instructions);
         command.Add(displayName);
         command.Add(permissionMode);
+        command.Add(agentCommand);
         parser.Bind(command, r => new CreateAgent(
             new CreateAgentRequest
             {
@@ -87,6 +89,7 @@ public static partial class CreateCommands
                 Instructions = r.GetValue(instructions),
                 Name = r.GetValue(displayName),
                 PermissionMode = r.GetValue(permissionMode),
+                Command = r.GetValue(agentCommand),
             },
             CommonOptions.Output(r, parser.Output)));
         return command;

@@ -107,8 +107,9 @@ public static class UpdateCommands
         var role = CommonOptions.Optional("--role", "Role", "ROLE");
         var instructions = CommonOptions.Optional("--instructions", "Standing instructions", "TEXT");
         var permissionMode = CommonOptions.Optional("--permission-mode", "Runtime permission mode", "MODE");
+        var agentCommand = CommonOptions.Optional("--command", "For runtime acp: the ACP agent's command line (\"\" = the daemon's default)", "COMMAND");
         command.Add(id);
-        foreach (var option in new Option[] { name, runtime, kind, model, role, instructions, permissionMode })
+        foreach (var option in new Option[] { name, runtime, kind, model, role, instructions, permissionMode, agentCommand })
         {
             command.Add(option);
         }
@@ -124,9 +125,10 @@ public static class UpdateCommands
                 Role = r.GetValue(role),
                 Instructions = r.GetValue(instructions),
                 PermissionMode = r.GetValue(permissionMode),
+                Command = r.GetValue(agentCommand),
             };
             return request == new UpdateAgentRequest()
-                ? throw new UsageException("nothing to update: give at least one of --name, --runtime, --kind, --model, --role, --instructions, --permission-mode")
+                ? throw new UsageException("nothing to update: give at least one of --name, --runtime, --kind, --model, --role, --instructions, --permission-mode, --command")
                 : new UpdateAgent(r.GetValue(id)!, request, CommonOptions.Output(r, parser.Output));
         });
         return command;

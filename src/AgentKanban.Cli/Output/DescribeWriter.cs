@@ -121,6 +121,7 @@ public static class DescribeWriter
             ("Model", agent.Model),
             ("Role", agent.Role),
             ("Permission mode", agent.PermissionMode),
+            ("Command", agent.Command),
             ("Created", $"{Age.Stamp(agent.CreatedAt)} ({Age.Since(agent.CreatedAt, now)} ago)"),
         ]);
         if (!string.IsNullOrEmpty(agent.Instructions))

@@ -53,6 +53,7 @@ public sealed class Views(DateTimeOffset now, IReadOnlyDictionary<string, string
             new("NAME", a => a.Name),
             new("ROLE", a => a.Role),
             new("PERMISSION_MODE", a => a.PermissionMode),
+            new("COMMAND", a => a.Command),
         ]);
 
     public ResourceView<RepositoryDto> Repo => new(

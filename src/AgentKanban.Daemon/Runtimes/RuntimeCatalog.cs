@@ -1,3 +1,4 @@
+using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.Runtimes;
 using AgentKanban.Contracts;
 
@@ -41,7 +42,9 @@ public sealed class RuntimeCatalog
             }
             else
             {
-                path = FindOnPath(AgentRuntimes.Find(name)?.ExecutableName ?? name, environment.TryGetValue("PATH", out var p) ? p : null);
+                // ACP runs a configurable agent: installed when the default agent command's executable is found.
+                var executable = name == RuntimeNames.Acp ? AcpCommandLine.Default(environment)[0] : AgentRuntimes.Find(name)?.ExecutableName ?? name;
+                path = FindOnPath(executable, environment.TryGetValue("PATH", out var p) ? p : null);
             }
 
             found[name] = path is not null && IsExecutable(path) ? Path.GetFullPath(path) : null;

@@ -68,6 +68,7 @@ public sealed class SessionStarter(
             ProviderSessionId = Guid.NewGuid().ToString(),
             Model = agent.Model,
             PermissionMode = agent.PermissionMode,
+            AgentCommand = agent.Command,
             RepositoryUrl = repositoryUrl,
             SystemPrompt = Prompts.System(agent, repositoryUrl is not null),
             TaskPrompt = Prompts.Task(task, repositoryUrl, null),

@@ -369,7 +369,8 @@ public sealed partial class SessionSupervisor(
             session.PermissionMode ?? context.Options.DefaultPermissionMode,
             session.SystemPrompt ?? string.Empty,
             environment,
-            context.Sandbox?.Mode == SandboxMode.On), host);
+            context.Sandbox?.Mode == SandboxMode.On,
+            session.AgentCommand), host);
     }
 
     private async Task PumpAsync(RunningAgent run, IAgentProcess process, CancellationToken cancellationToken)

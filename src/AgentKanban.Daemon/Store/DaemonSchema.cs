@@ -151,5 +151,9 @@ internal static class DaemonSchema
             );
             CREATE INDEX ix_review_watch_due ON review_watch(next_check_ms);
             """),
+        (6, """
+            -- The agent's own command line for runtime acp, copied from the agent like its model (NULL = the daemon's default).
+            ALTER TABLE sessions ADD COLUMN agent_command TEXT;
+            """),
     ];
 }

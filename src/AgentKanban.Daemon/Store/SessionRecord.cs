@@ -51,6 +51,9 @@ public sealed record SessionRecord
 
     public string? Model { get; init; }
     public string? PermissionMode { get; init; }
+
+    /// <summary>The agent's own command line for runtime <c>acp</c> (null = the daemon's default agent).</summary>
+    public string? AgentCommand { get; init; }
     public string? RepositoryUrl { get; init; }
     public string? Workspace { get; init; }
     public string? Branch { get; init; }

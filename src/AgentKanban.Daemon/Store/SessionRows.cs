@@ -10,14 +10,14 @@ internal static class SessionRows
         "id, task_id, agent_id, runtime, state, version, epoch, server_session_id, private_key, public_key, provider_session_id, resume_token, " +
         "launches, model, permission_mode, repository_url, workspace, branch, resume_after_ms, decided_at_ms, next_prompt, " +
         "attempts, last_reason, pid, server_session_open, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, " +
-        "cost_micro_usd, run_cost_micro_usd, created_at_ms, updated_at_ms, closed_at_ms, system_prompt, task_prompt";
+        "cost_micro_usd, run_cost_micro_usd, created_at_ms, updated_at_ms, closed_at_ms, system_prompt, task_prompt, agent_command";
 
     public const string InsertSql =
         "INSERT INTO sessions (" + Columns + ") VALUES ($id, $task_id, $agent_id, $runtime, $state, $version, $epoch, $server_session_id, $private_key, " +
         "$public_key, $provider_session_id, $resume_token, $launches, $model, $permission_mode, $repository_url, $workspace, $branch, " +
         "$resume_after_ms, $decided_at_ms, $next_prompt, $attempts, $last_reason, $pid, $server_session_open, $input_tokens, " +
         "$output_tokens, $cache_read_tokens, $cache_creation_tokens, $cost_micro_usd, $run_cost_micro_usd, $created_at_ms, " +
-        "$updated_at_ms, $closed_at_ms, $system_prompt, $task_prompt)";
+        "$updated_at_ms, $closed_at_ms, $system_prompt, $task_prompt, $agent_command)";
 
     /// <summary>Writes every mutable column, guarded by the expected state and version (compare-and-set).</summary>
     public const string UpdateSql = """
@@ -28,7 +28,7 @@ internal static class SessionRows
             last_reason = $last_reason, pid = $pid, server_session_open = $server_session_open, input_tokens = $input_tokens,
             output_tokens = $output_tokens, cache_read_tokens = $cache_read_tokens, cache_creation_tokens = $cache_creation_tokens,
             cost_micro_usd = $cost_micro_usd, run_cost_micro_usd = $run_cost_micro_usd, updated_at_ms = $updated_at_ms,
-            closed_at_ms = $closed_at_ms, system_prompt = $system_prompt, task_prompt = $task_prompt
+            closed_at_ms = $closed_at_ms, system_prompt = $system_prompt, task_prompt = $task_prompt, agent_command = $agent_command
         WHERE id = $id AND state = $expected_state AND version = $expected_version
         """;
 
@@ -71,6 +71,7 @@ internal static class SessionRows
         p.AddWithValue("$closed_at_ms", Ms(s.ClosedAt));
         p.AddWithValue("$system_prompt", Db(s.SystemPrompt));
         p.AddWithValue("$task_prompt", Db(s.TaskPrompt));
+        p.AddWithValue("$agent_command", Db(s.AgentCommand));
     }
 
     public static SessionRecord Read(SqliteDataReader r) => new()
@@ -111,6 +112,7 @@ internal static class SessionRows
         ClosedAt = At(r, 33),
         SystemPrompt = Str(r, 34),
         TaskPrompt = Str(r, 35),
+        AgentCommand = Str(r, 36),
     };
 
     private static object Db(string? value) => (object?)value ?? DBNull.Value;

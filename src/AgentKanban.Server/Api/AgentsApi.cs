@@ -36,6 +36,8 @@ public static class AgentsApi
         var role = Validate.OptionalName("role", body.Role);
         var instructions = Validate.Text("instructions", body.Instructions);
         var permissionMode = Validate.OptionalName("permission_mode", body.PermissionMode, 100);
+        // One line, bounded; the daemon splits it into words when it starts the agent (used by runtime acp only).
+        var command = Validate.OptionalName("command", body.Command, 1000);
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             if (await Resolve.FindAgentAsync(tx.Scope, caller.OwnerId, username, ct) is { Username: var existing } && existing == username)
@@ -46,7 +48,7 @@ public static class AgentsApi
             var id = Ids.New();
             var now = mutations.Clock.Now();
             await AgentRows.InsertAsync(tx, id, caller.OwnerId, username, kind, runtime,
-                new AgentRows.Fields(Name: name, Model: model, Role: role, Instructions: instructions, PermissionMode: permissionMode), now, ct);
+                new AgentRows.Fields(Name: name, Model: model, Role: role, Instructions: instructions, PermissionMode: permissionMode, Command: command), now, ct);
             return ApiResult.Created(await ReadAsync(tx.Scope, caller.OwnerId, id, ct), ContractsJsonContext.Default.AgentDto);
         });
     }
@@ -80,11 +82,13 @@ public static class AgentsApi
         var role = Validate.OptionalName("role", body.Role);
         var instructions = Validate.Text("instructions", body.Instructions);
         var permissionMode = Validate.OptionalName("permission_mode", body.PermissionMode, 100);
+        // One line, bounded; the daemon splits it into words when it starts the agent (used by runtime acp only).
+        var command = Validate.OptionalName("command", body.Command, 1000);
         return await mutations.RunAsync(http, async (tx, caller, ct) =>
         {
             var agent = await Resolve.AgentAsync(tx.Scope, caller.OwnerId, id, ct);
             // Absent fields stay; an empty string clears an optional one.
-            await AgentRows.UpdateAsync(tx, agent.Id, new AgentRows.Fields(runtime, kind, name, model, role, instructions, permissionMode),
+            await AgentRows.UpdateAsync(tx, agent.Id, new AgentRows.Fields(runtime, kind, name, model, role, instructions, permissionMode, command),
                 mutations.Clock.Now(), ct);
             return ApiResult.Ok(await ReadAsync(tx.Scope, caller.OwnerId, agent.Id, ct), ContractsJsonContext.Default.AgentDto);
         });

@@ -8,7 +8,7 @@ namespace AgentKanban.Server.Data;
 /// <summary>The <c>agents</c> table: worker and leader agents with their runtime, model, role and instructions.</summary>
 public static class AgentRows
 {
-    private const string Columns = "id, username, name, kind, runtime, model, role, instructions, permission_mode, created_at, updated_at";
+    private const string Columns = "id, username, name, kind, runtime, model, role, instructions, permission_mode, created_at, updated_at, command";
 
     /// <summary>
     /// An agent's editable fields: null leaves a field alone; for the optional ones (all but runtime and kind) an empty
@@ -21,7 +21,8 @@ public static class AgentRows
         string? Model = null,
         string? Role = null,
         string? Instructions = null,
-        string? PermissionMode = null);
+        string? PermissionMode = null,
+        string? Command = null);
 
     public static Task<int> InsertAsync(
         WriteTransaction tx, string id, string ownerId, string username, string kind, string runtime, Fields fields, DateTimeOffset now,
@@ -29,10 +30,10 @@ public static class AgentRows
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(fields);
-        return tx.Command("INSERT INTO agents (id, owner_id, username, name, kind, runtime, model, role, instructions, permission_mode, created_at, updated_at) " +
-                          "VALUES (@id, @o, @u, @n, @k, @r, @m, @role, @i, @p, @t, @t)")
+        return tx.Command("INSERT INTO agents (id, owner_id, username, name, kind, runtime, model, role, instructions, permission_mode, command, created_at, updated_at) " +
+                          "VALUES (@id, @o, @u, @n, @k, @r, @m, @role, @i, @p, @c, @t, @t)")
             .Add("@id", id).Add("@o", ownerId).Add("@u", username).Add("@n", fields.Name).Add("@k", kind).Add("@r", runtime)
-            .Add("@m", fields.Model).Add("@role", fields.Role).Add("@i", fields.Instructions).Add("@p", fields.PermissionMode).Add("@t", now)
+            .Add("@m", fields.Model).Add("@role", fields.Role).Add("@i", fields.Instructions).Add("@p", fields.PermissionMode).Add("@c", fields.Command).Add("@t", now)
             .ExecAsync(cancellationToken);
     }
 
@@ -85,13 +86,15 @@ public static class AgentRows
         return tx.Command("UPDATE agents SET runtime = COALESCE(@r, runtime), kind = COALESCE(@k, kind), " +
                           "name = CASE WHEN @hn THEN @n ELSE name END, model = CASE WHEN @hm THEN @m ELSE model END, " +
                           "role = CASE WHEN @hr THEN @role ELSE role END, instructions = CASE WHEN @hi THEN @i ELSE instructions END, " +
-                          "permission_mode = CASE WHEN @hp THEN @p ELSE permission_mode END, updated_at = @t WHERE id = @id")
+                          "permission_mode = CASE WHEN @hp THEN @p ELSE permission_mode END, command = CASE WHEN @hc THEN @c ELSE command END, " +
+                          "updated_at = @t WHERE id = @id")
             .Add("@r", fields.Runtime).Add("@k", fields.Kind)
             .Add("@hn", fields.Name is not null).Add("@n", Blank(fields.Name))
             .Add("@hm", fields.Model is not null).Add("@m", Blank(fields.Model))
             .Add("@hr", fields.Role is not null).Add("@role", Blank(fields.Role))
             .Add("@hi", fields.Instructions is not null).Add("@i", Blank(fields.Instructions))
             .Add("@hp", fields.PermissionMode is not null).Add("@p", Blank(fields.PermissionMode))
+            .Add("@hc", fields.Command is not null).Add("@c", Blank(fields.Command))
             .Add("@t", now).Add("@id", id)
             .ExecAsync(cancellationToken);
     }
@@ -117,5 +120,6 @@ public static class AgentRows
         PermissionMode = r.GetStringOrNull(8),
         CreatedAt = r.GetTime(9),
         UpdatedAt = r.GetTime(10),
+        Command = r.GetStringOrNull(11),
     };
 }
