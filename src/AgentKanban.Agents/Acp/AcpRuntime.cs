@@ -23,7 +23,7 @@ public sealed class AcpRuntime : IAgentRuntime
     public string Name => RuntimeNames.Acp;
 
     /// <summary>The built-in default agent's executable (the daemon looks up the default command's first word).</summary>
-    public string ExecutableName => AcpCommandLine.BuiltInDefault;
+    public string ExecutableName(IReadOnlyDictionary<string, string?> environment) => AcpCommandLine.Default(environment)[0];
 
     /// <summary>How long the agent gets from its start to an open session before the run fails with <c>timeout</c>.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = DefaultHandshakeTimeout;

@@ -18,7 +18,7 @@ public sealed class ClaudeCodeRuntime : IAgentRuntime
 
     public string Name => RuntimeNames.Claude;
 
-    public string ExecutableName => "claude";
+    public string ExecutableName(IReadOnlyDictionary<string, string?> environment) => "claude";
 
     public IAgentProcess Start(AgentLaunchSpec spec, IAgentHost host)
     {

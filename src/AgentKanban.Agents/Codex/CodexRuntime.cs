@@ -25,7 +25,7 @@ public sealed class CodexRuntime : IAgentRuntime
 
     public string Name => RuntimeNames.Codex;
 
-    public string ExecutableName => "codex";
+    public string ExecutableName(IReadOnlyDictionary<string, string?> environment) => "codex";
 
     public IAgentProcess Start(AgentLaunchSpec spec, IAgentHost host)
     {

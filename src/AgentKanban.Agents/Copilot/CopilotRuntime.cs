@@ -30,7 +30,7 @@ public sealed class CopilotRuntime : IAgentRuntime
 
     public string Name => RuntimeNames.Copilot;
 
-    public string ExecutableName => "copilot";
+    public string ExecutableName(IReadOnlyDictionary<string, string?> environment) => "copilot";
 
     public IAgentProcess Start(AgentLaunchSpec spec, IAgentHost host)
     {

@@ -11,8 +11,11 @@ public interface IAgentRuntime
     /// <summary>The runtime's name on the board (<c>agent.runtime</c>), one of <see cref="Contracts.RuntimeNames"/>.</summary>
     string Name { get; }
 
-    /// <summary>The executable looked up on <c>PATH</c> when no override names one.</summary>
-    string ExecutableName { get; }
+    /// <summary>
+    /// The executable looked up on <c>PATH</c> when no override names one; <paramref name="environment"/> is the daemon's
+    /// (a runtime that runs a configurable agent finds its default there).
+    /// </summary>
+    string ExecutableName(IReadOnlyDictionary<string, string?> environment);
 
     /// <summary>
     /// Starts one run in <see cref="AgentLaunchSpec.WorkingDirectory"/> through <paramref name="host"/> (which sandboxes it):

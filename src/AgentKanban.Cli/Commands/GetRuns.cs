@@ -140,7 +140,7 @@ public sealed record GetModels(string Runtime, OutputFormat Output) : ICliRun
         var runtime = Agents.Runtimes.AgentRuntimes.Find(Runtime)
             ?? throw new CliFailureException($"this ak has no adapter for runtime {Runtime}");
         var executable = Daemon.Runtimes.RuntimeCatalog.Discover(null, context.Env).ExecutableFor(Runtime)
-            ?? throw new CliFailureException($"{Runtime} is not installed here: `{runtime.ExecutableName}` is not on PATH (or name it with {Daemon.Runtimes.RuntimeCatalog.OverridePrefix}{Runtime.ToUpperInvariant()}=PATH)");
+            ?? throw new CliFailureException($"{Runtime} is not installed here: `{runtime.ExecutableName(context.Env)}` is not on PATH (or name it with {Daemon.Runtimes.RuntimeCatalog.OverridePrefix}{Runtime.ToUpperInvariant()}=PATH)");
         var models = await runtime.ListModelsAsync(executable, context.Env, cancellationToken)
             ?? throw new CliFailureException($"the {Runtime} CLI has no way to list its models; give the agent a model name its documentation lists (ak update agent NAME --model M)");
         ResourcePrinter.WriteMany(context.Out, context.Error, Views.Model,

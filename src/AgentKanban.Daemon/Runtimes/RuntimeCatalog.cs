@@ -1,11 +1,10 @@
-using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.Runtimes;
 using AgentKanban.Contracts;
 
 namespace AgentKanban.Daemon.Runtimes;
 
 /// <summary>
-/// Which agent runtimes this machine has: each known CLI (<see cref="IAgentRuntime.ExecutableName"/>) looked up on
+/// Which agent runtimes this machine has: each known CLI (<see cref="IAgentRuntime.ExecutableName"/>; for ACP the default agent command's) looked up on
 /// <c>PATH</c>, unless an override (option or <c>AK_RUNTIME_&lt;NAME&gt;=/path</c>) names the executable. Found once at start.
 /// </summary>
 public sealed class RuntimeCatalog
@@ -42,8 +41,7 @@ public sealed class RuntimeCatalog
             }
             else
             {
-                // ACP runs a configurable agent: installed when the default agent command's executable is found.
-                var executable = name == RuntimeNames.Acp ? AcpCommandLine.Default(environment)[0] : AgentRuntimes.Find(name)?.ExecutableName ?? name;
+                var executable = AgentRuntimes.Find(name)?.ExecutableName(environment) ?? name;
                 path = FindOnPath(executable, environment.TryGetValue("PATH", out var p) ? p : null);
             }
 

@@ -82,6 +82,6 @@ public sealed class CodexRuntimeTests : IDisposable
     public void Is_registered_under_its_name()
     {
         Assert.Same(CodexRuntime.Instance, AgentRuntimes.Find(RuntimeNames.Codex));
-        Assert.Equal("codex", CodexRuntime.Instance.ExecutableName);
+        Assert.Equal("codex", CodexRuntime.Instance.ExecutableName(new Dictionary<string, string?>()));
     }
 }

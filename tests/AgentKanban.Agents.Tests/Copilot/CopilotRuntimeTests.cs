@@ -14,7 +14,7 @@ public sealed class CopilotRuntimeTests
     public void Is_registered_as_the_copilot_runtime()
     {
         Assert.Same(CopilotRuntime.Instance, AgentRuntimes.Find(RuntimeNames.Copilot));
-        Assert.Equal("copilot", CopilotRuntime.Instance.ExecutableName);
+        Assert.Equal("copilot", CopilotRuntime.Instance.ExecutableName(new Dictionary<string, string?>()));
     }
 
     [Fact]

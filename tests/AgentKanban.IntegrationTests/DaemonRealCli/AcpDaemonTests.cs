@@ -44,6 +44,7 @@ public sealed class AcpDaemonTests
         env.StartDaemon();
         await env.WaitForStatusAsync(task.Id, "in_review");
         Assert.Equal(["--from-agent", "two words"], await File.ReadAllLinesAsync(marker, Ct));
+        Measurements.Report($"acp: dispatchable → first provider request: {(script.Calls()[0].ReceivedAt - env.DispatchableSince(task)).TotalMilliseconds:0} ms");
 
         var calls = await env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 4 } all ? all : null), "the final turn");
         Assert.Equal(4, calls.Count);
@@ -111,6 +112,7 @@ public sealed class AcpDaemonTests
             "the resumed run's final turn");
         Assert.True(calls[0].ReceivedAt < pausedUntil, "the first call was the rejected one");
         Assert.All(calls.Skip(1), c => Assert.True(c.ReceivedAt >= pausedUntil, $"{c} at {c.ReceivedAt:O}, inside the pause that ends {pausedUntil:O}"));
+        Measurements.Report($"acp: pause end → resumed provider request: {(calls[1].ReceivedAt - pausedUntil).TotalMilliseconds:0} ms");
         // The conversation went on: the task's prompt is still in it.
         Assert.Contains(calls[1].UserTexts, t => t.Contains("Task ID: " + task.Id, StringComparison.Ordinal));
         // The same ACP session (session/resume): Claude Code under it keeps its conversation id and gets the resume prompt.

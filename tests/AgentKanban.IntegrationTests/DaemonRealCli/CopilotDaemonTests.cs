@@ -39,6 +39,7 @@ public sealed class CopilotDaemonTests
 
         var daemon = env.StartDaemon(Overrides(env, api));
         await env.WaitForStatusAsync(task.Id, "in_review");
+        Measurements.Report($"copilot: dispatchable → first provider request: {(script.Calls()[0].ReceivedAt - env.DispatchableSince(task)).TotalMilliseconds:0} ms");
         // The CLI ran inside the daemon's agent sandbox (on by default), its own command sandbox off.
         Assert.Contains("Agent sandbox: ", daemon.Output, StringComparison.Ordinal);
 
@@ -254,6 +255,7 @@ public sealed class CopilotDaemonTests
         Assert.All(calls.Take(6), c => Assert.True(c.ReceivedAt < resumeAfter, $"{c} was one of the refused run's calls"));
         var resumed = calls[6];
         Assert.True(resumed.ReceivedAt >= resumeAfter, $"resumed at {resumed.ReceivedAt:O}, before the end of the pause {resumeAfter:O}");
+        Measurements.Report($"copilot: pause end → resumed provider request: {(resumed.ReceivedAt - resumeAfter).TotalMilliseconds:0} ms");
         var users = resumed.UserTexts.ToList();
         Assert.True(users.Count == 2, string.Join("\n---\n", users));
         Assert.Contains("Task ID: ", users[0], StringComparison.Ordinal);

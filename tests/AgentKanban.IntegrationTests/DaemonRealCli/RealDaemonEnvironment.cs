@@ -130,6 +130,17 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
         WaitAsync(() => Task.FromResult<string?>(File.Exists(Path.Combine(StateDir, "daemon.json")) ? "ready" : null), "the daemon to be ready");
 
     /// <summary>
+    /// From when <paramref name="task"/> could first be dispatched: the later of its creation and the moment the daemon
+    /// (the last one started here) was ready, for measuring dispatch → first provider request.
+    /// </summary>
+    public DateTimeOffset DispatchableSince(TaskDto task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var ready = new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(StateDir, "daemon.json")), TimeSpan.Zero);
+        return ready > task.CreatedAt ? ready : task.CreatedAt;
+    }
+
+    /// <summary>
     /// The daemon's environment, as a user would have it: their shell's variables, the server and a user token, the
     /// provider settings (which the daemon passes on to the CLI), and <c>claude</c> found on PATH.
     /// </summary>
