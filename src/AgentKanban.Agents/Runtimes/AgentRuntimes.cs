@@ -8,6 +8,7 @@ public static class AgentRuntimes
     public static IReadOnlyList<IAgentRuntime> All { get; } =
     [
         ClaudeCodeRuntime.Instance,
+        Gemini.GeminiRuntime.Instance,
     ];
 
     /// <summary>The runtime named <paramref name="name"/>, or null when this build has no adapter for it.</summary>
