@@ -141,13 +141,14 @@ public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOu
         }
 
         var start = events.Count;
+        var gathered = false;
         switch (type.Value)
         {
             case LineType.Init:
                 ParseInit(ref reader, line, events);
                 break;
             case LineType.Message:
-                ParseMessage(ref reader, line, events);
+                gathered = ParseMessage(ref reader, line, events);
                 break;
             case LineType.ToolUse:
                 ParseToolUse(ref reader, line, events);
@@ -169,7 +170,7 @@ public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOu
         var count = events.Count - start;
         return count > 0
             ? LineParseResult.Produced(count)
-            : LineParseResult.Ignore(type == LineType.Message ? LineReason.PartialMessage : LineReason.NothingToReport);
+            : LineParseResult.Ignore(gathered ? LineReason.PartialMessage : LineReason.NothingToReport);
     }
 
     private void ParseInit(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, List<AgentEvent> events)
@@ -198,7 +199,8 @@ public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOu
         }
     }
 
-    private void ParseMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, List<AgentEvent> events)
+    /// <summary>True when the line was a delta, gathered for the text block to come.</summary>
+    private bool ParseMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, List<AgentEvent> events)
     {
         JsonStringSlice content = default;
         bool assistant = false, delta = false;
@@ -229,15 +231,14 @@ public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOu
         if (!assistant || !content.HasValue)
         {
             // The prompt's echo, or a message without text.
-            return;
+            return false;
         }
 
         OpenTurn(events);
         if (delta)
         {
-            // Deltas stay unmaterialised until the text ends; appending decodes straight into the builder.
             AppendText(content, line);
-            return;
+            return true;
         }
 
         FlushText(events);
@@ -247,6 +248,8 @@ public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOu
             _lastText = whole;
             events.Add(new TextBlock(whole));
         }
+
+        return false;
     }
 
     private void ParseToolUse(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, List<AgentEvent> events)
