@@ -93,9 +93,10 @@ public sealed class GeminiRuntime : IAgentRuntime
     public static AgentError? ExitError(int? exitCode, string? standardError, bool resumed)
     {
         var tail = LastLines(standardError);
-        if (resumed && standardError?.Contains("Invalid session identifier", StringComparison.Ordinal) == true)
+        if (resumed && standardError?.Contains("Error resuming session", StringComparison.Ordinal) == true)
         {
-            // The session files under the CLI's home are gone (or the run moved to another directory): nothing ran.
+            // "Invalid session identifier" (the project has other sessions) or "No previous sessions found for this
+            // project": the session files under the CLI's home are gone, or the run is in another directory. Nothing ran.
             return new AgentError(ProviderErrors.ConversationNotFound, tail ?? "the Gemini CLI has no session with that id", IsRateLimitFallback: false);
         }
 

@@ -68,4 +68,9 @@ Error resuming session: Invalid session identifier "99999999-2222-3333-4444-5555
   Searched for sessions in /tmp/gx/h2/.gemini/tmp/w2/chats.
   Use --list-sessions to see available sessions, then use --resume {number}, --resume {uuid}, or --resume latest.
 """;
+
+    /// <summary>Standard error of <c>--resume</c> in a project directory with no sessions at all (exit 42).</summary>
+    public const string ResumeNoSessionsStandardError = """
+Error resuming session: No previous sessions found for this project.
+""";
 }

@@ -55,15 +55,17 @@ public sealed class GeminiRuntimeTests : IDisposable
         Assert.Throws<AgentLaunchException>(() => GeminiRuntime.ProcessOptions(Spec(null, "whatever")));
     }
 
-    [Fact]
-    public void A_resume_of_a_session_the_CLI_does_not_have_is_a_lost_conversation()
+    [Theory]
+    [InlineData(GeminiRecordedLines.ResumeUnknownStandardError, "Invalid session identifier")]
+    [InlineData(GeminiRecordedLines.ResumeNoSessionsStandardError, "No previous sessions found")]
+    public void A_resume_of_a_session_the_CLI_does_not_have_is_a_lost_conversation(string stderr, string detail)
     {
-        var error = GeminiRuntime.ExitError(42, GeminiRecordedLines.ResumeUnknownStandardError, resumed: true);
+        var error = GeminiRuntime.ExitError(42, stderr, resumed: true);
 
         Assert.NotNull(error);
         Assert.Equal(ProviderErrors.ConversationNotFound, error.Code);
         Assert.False(error.IsRateLimitFallback);
-        Assert.Contains("Invalid session identifier", error.Detail, StringComparison.Ordinal);
+        Assert.Contains(detail, error.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
