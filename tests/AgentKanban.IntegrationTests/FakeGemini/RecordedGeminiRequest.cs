@@ -21,8 +21,21 @@ public sealed record RecordedGeminiRequest(int Sequence, string Path, string Mod
     /// <summary>Every text the user side of the conversation carries, in order.</summary>
     public IEnumerable<string> UserTexts => Contents.Where(c => c.Role == "user").SelectMany(c => c.Parts).Select(p => (string?)p["text"]).OfType<string>();
 
-    /// <summary>The model turns the conversation already holds (a resumed run replays them).</summary>
-    public int ModelTurns => Contents.Count(c => c.Role == "model");
+    /// <summary>The model content the CLI inserts on resume after a turn that ended without the model's answer.</summary>
+    public const string InterruptedMarker = "[The previous response was interrupted before it completed.]";
+
+    /// <summary>
+    /// The model turns the conversation already holds (a resumed run replays them): runs of consecutive model contents,
+    /// without the <see cref="InterruptedMarker"/> the CLI adds on resume, which the model never said.
+    /// </summary>
+    public int ModelTurns
+    {
+        get
+        {
+            var said = Contents.Where(c => !(c.Role == "model" && c.Parts.Count == 1 && (string?)c.Parts[0]["text"] == InterruptedMarker)).ToList();
+            return said.Where((c, i) => c.Role == "model" && (i == 0 || said[i - 1].Role != "model")).Count();
+        }
+    }
 
     /// <summary>The shell commands of earlier model turns that the request replays, in order.</summary>
     public IEnumerable<string> ReplayedCommands => Contents.Where(c => c.Role == "model").SelectMany(c => c.Parts)
