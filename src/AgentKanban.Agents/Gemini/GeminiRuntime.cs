@@ -14,6 +14,12 @@ namespace AgentKanban.Agents.Gemini;
 /// result (see <see cref="GeminiRateLimits"/>); failures the CLI reports only through its exit code and standard error
 /// (an unknown session on resume, no usable authentication, an untrusted folder) are turned into events once the output
 /// has ended.
+/// <para>
+/// The CLI takes a refused prompt back out of its session file, and a session with no prompt in it cannot be resumed:
+/// when the very first call of a new conversation is refused, the resume after the reset finds no session and reports
+/// <see cref="ProviderErrors.ConversationNotFound"/>, and the daemon starts a new conversation that carries the task.
+/// A refusal later on resumes the same conversation (the CLI marks the unanswered turn as interrupted).
+/// </para>
 /// </summary>
 public sealed class GeminiRuntime : IAgentRuntime
 {
