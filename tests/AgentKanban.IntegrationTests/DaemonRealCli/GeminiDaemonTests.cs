@@ -70,8 +70,9 @@ public sealed class GeminiDaemonTests
 
         setup.StartDaemon();
         var paused = await WaitForRecordedPauseAsync(env, task.Id);
-        var resetAt = script.RefusedAt!.Value.AddSeconds(12);
-        Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(paused.ResumeAfterMs!.Value), resetAt, resetAt.AddSeconds(10));
+        // The delay counts from when the CLI reported the refusal: after the call arrived, before the pause was seen.
+        Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(paused.ResumeAfterMs!.Value), script.RefusedAt!.Value.AddSeconds(12),
+            TimeProvider.System.GetUtcNow().AddSeconds(12));
 
         await env.WaitForStatusAsync(task.Id, "in_review");
         await AssertResumedAfterAsync(env, script, DateTimeOffset.FromUnixTimeMilliseconds(paused.ResumeAfterMs.Value));
@@ -107,7 +108,7 @@ public sealed class GeminiDaemonTests
         setup.StartDaemon("--unknown-reset-pause", "15s");
         var paused = await WaitForRecordedPauseAsync(env, task.Id);
         Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(paused.ResumeAfterMs!.Value), script.RefusedAt!.Value.AddSeconds(15),
-            script.RefusedAt.Value.AddSeconds(25));
+            TimeProvider.System.GetUtcNow().AddSeconds(15));
 
         await env.WaitForStatusAsync(task.Id, "in_review");
         await AssertResumedAfterAsync(env, script, DateTimeOffset.FromUnixTimeMilliseconds(paused.ResumeAfterMs.Value));
