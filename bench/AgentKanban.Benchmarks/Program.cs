@@ -14,6 +14,11 @@ if (TransitionsHarness.Handles(args))
     return await TransitionsHarness.RunAsync(args);
 }
 
+if (RuntimeParseHarness.Handles(args))
+{
+    return await RuntimeParseHarness.RunAsync(args);
+}
+
 if (ParsePipeHarness.Handles(args))
 {
     return await ParsePipeHarness.RunAsync(args);

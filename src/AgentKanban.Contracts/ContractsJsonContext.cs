@@ -42,6 +42,8 @@ namespace AgentKanban.Contracts;
 [JsonSerializable(typeof(CreateAgentRequest))]
 [JsonSerializable(typeof(UpdateAgentRequest))]
 [JsonSerializable(typeof(MachineDto))]
+[JsonSerializable(typeof(RuntimeModelDto))]
+[JsonSerializable(typeof(List<RuntimeModelDto>))]
 [JsonSerializable(typeof(List<MachineDto>))]
 [JsonSerializable(typeof(RegisterMachineRequest))]
 [JsonSerializable(typeof(MachineRegistrationDto))]

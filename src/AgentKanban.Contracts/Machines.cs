@@ -6,6 +6,9 @@ public sealed record RuntimeStatusDto(string Name, string Status, string? Detail
 /// <summary>A provider usage window (e.g. Claude's five-hour window); utilization is a percentage 0–100.</summary>
 public sealed record UsageWindowDto(string Runtime, string Label, double Utilization, DateTimeOffset? ResetsAt = null);
 
+/// <summary>A model a runtime CLI on this machine offers (<c>ak get models --runtime R</c>): the name an agent's model takes.</summary>
+public sealed record RuntimeModelDto(string Runtime, string Id, string? Name = null, string? Description = null);
+
 public sealed record MachineDto
 {
     public required string Id { get; init; }

@@ -30,6 +30,9 @@ public sealed record DaemonContext
     /// <summary>How agents are sandboxed; null (test compositions with their own launchers) = no sandbox in play.</summary>
     public AgentSandbox? Sandbox { get; init; }
 
+    /// <summary>The usage windows providers last reported, per runtime (sent with each heartbeat).</summary>
+    public RuntimeUsage Usage { get; } = new();
+
     /// <summary>Why no agent may start on this machine (the sandbox is required and unavailable), or null.</summary>
     public string? AgentsRefused => Sandbox is { Mode: SandboxMode.Unavailable } sandbox
         ? $"agents need a sandbox and this machine cannot make one ({sandbox.Support?.Problem}); run the daemon with --no-sandbox to run them without"

@@ -237,6 +237,22 @@ internal static class FakeClaude
                 case "allowed":
                     RateLimitEvent(sessionId, "allowed", rest, TimeProvider.System.GetUtcNow().AddHours(5));
                     break;
+                case "usage":
+                {
+                    // Claude's unified utilization as its rate_limit_event carries it: a fraction of the named window.
+                    var (window, fraction) = Split(rest);
+                    Emit(new Dictionary<string, object?>
+                    {
+                        ["type"] = "rate_limit_event", ["session_id"] = sessionId,
+                        ["rate_limit_info"] = new Dictionary<string, object?>
+                        {
+                            ["status"] = "allowed", ["resetsAt"] = TimeProvider.System.GetUtcNow().AddHours(5).ToUnixTimeSeconds(), ["rateLimitType"] = window,
+                            ["isUsingOverage"] = false, ["utilization"] = double.Parse(fraction, System.Globalization.CultureInfo.InvariantCulture),
+                        },
+                    });
+                    break;
+                }
+
                 case "rate-limit-api-key" or "rate-limit-result-only" when !resume:
                 {
                     // On an API key the CLI gets no rate-limit headers it understands: no rate_limit_event, only the 429.

@@ -10,5 +10,6 @@ namespace AgentKanban.Daemon.TestHost;
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(double))]
 [JsonSerializable(typeof(decimal))]
 internal sealed partial class FakeJson : JsonSerializerContext;

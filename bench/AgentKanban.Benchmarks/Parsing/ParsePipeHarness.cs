@@ -69,7 +69,7 @@ public static class ParsePipeHarness
         Mode[] modes = [Mode.Plain, Mode.PartialsValidated, Mode.PartialsTypeOnly];
         foreach (var mode in modes)
         {
-            await RunOnceAsync(FileOf(mode, files), mode); // warm-up: JIT tiers, page cache
+            await RunOnceAsync(FileOf(mode, files), new ClaudeStreamJsonParser(), mode == Mode.PartialsValidated); // warm-up: JIT tiers, page cache
         }
 
         var results = modes.ToDictionary(m => m, _ => new List<Result>());
@@ -77,7 +77,7 @@ public static class ParsePipeHarness
         {
             foreach (var mode in modes)
             {
-                var result = await RunOnceAsync(FileOf(mode, files), mode);
+                var result = await RunOnceAsync(FileOf(mode, files), new ClaudeStreamJsonParser(), mode == Mode.PartialsValidated);
                 results[mode].Add(result);
                 Console.WriteLine($"[{Label(mode)}, round {round}/{rounds}] {result}");
             }
@@ -106,7 +106,7 @@ public static class ParsePipeHarness
         _ => "partials, pipe, partial lines read to their type only (product parser as is)",
     };
 
-    private sealed record Result(long Bytes, long Lines, double Seconds, double CpuSeconds, long Allocated, long Events, long Skipped, long MalformedPartials)
+    internal sealed record Result(long Bytes, long Lines, double Seconds, double CpuSeconds, long Allocated, long Events, long Skipped, long MalformedPartials)
     {
         public double MegabytesPerSecond => Bytes / 1e6 / Seconds;
 
@@ -119,9 +119,12 @@ public static class ParsePipeHarness
             + $"{AllocatedPerLine:F0} B allocated per line; {Events} events, {Skipped} lines skipped by the parser, {MalformedPartials} malformed partial lines");
     }
 
-    private static async Task<Result> RunOnceAsync(string path, Mode mode)
+    /// <summary>
+    /// One pass over <paramref name="path"/> through a pipe from <c>cat</c> into <paramref name="parser"/>;
+    /// <paramref name="validatePartials"/> also reads each Claude partial-message line to its end.
+    /// </summary>
+    internal static async Task<Result> RunOnceAsync(string path, IAgentOutputParser parser, bool validatePartials)
     {
-        var parser = new ClaudeStreamJsonParser();
         var events = new List<AgentEvent>(4);
         long lines = 0, bytes = 0, produced = 0, skipped = 0, malformed = 0;
         var options = new AgentProcessOptions
@@ -155,7 +158,7 @@ public static class ParsePipeHarness
                     skipped++;
                 }
 
-                if (mode == Mode.PartialsValidated && span.StartsWith("{\"type\":\"stream_event\""u8) && !IsWellFormed(span))
+                if (validatePartials && span.StartsWith("{\"type\":\"stream_event\""u8) && !IsWellFormed(span))
                 {
                     malformed++;
                 }

@@ -1,4 +1,5 @@
 using AgentKanban.Agents.ClaudeCode;
+using AgentKanban.Agents.Codex;
 
 namespace AgentKanban.Agents.Runtimes;
 
@@ -8,6 +9,7 @@ public static class AgentRuntimes
     public static IReadOnlyList<IAgentRuntime> All { get; } =
     [
         ClaudeCodeRuntime.Instance,
+        CodexRuntime.Instance,
         Gemini.GeminiRuntime.Instance,
     ];
 

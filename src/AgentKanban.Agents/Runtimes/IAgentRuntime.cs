@@ -26,4 +26,14 @@ public interface IAgentRuntime
     /// network, called for the heartbeat. Never throws.
     /// </summary>
     RuntimeAvailability CheckAvailability(string executable, IReadOnlyDictionary<string, string?> environment);
+
+    /// <summary>
+    /// The models the CLI says it offers (for <c>ak get models</c>), best first; null when this CLI has no way to list
+    /// them (then an agent names its model as the CLI's documentation does).
+    /// </summary>
+    Task<IReadOnlyList<RuntimeModel>?> ListModelsAsync(string executable, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RuntimeModel>?>(null);
 }
+
+/// <summary>A model a runtime offers: the name to give as the agent's model, and how the CLI describes it.</summary>
+public sealed record RuntimeModel(string Id, string? DisplayName, string? Description);

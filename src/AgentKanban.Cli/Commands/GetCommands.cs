@@ -75,6 +75,13 @@ public static class GetCommands
             CommonOptions.Output(r, o)));
         get.Add(session.Command);
 
+        var models = new Command("models", "The models a runtime CLI on this machine offers (asks the CLI itself; not every CLI can list them)");
+        var modelRuntime = CommonOptions.Required("--runtime", "The runtime whose CLI to ask", "RUNTIME");
+        modelRuntime.AcceptOnlyFromAmong([.. Contracts.RuntimeNames.All]);
+        models.Add(modelRuntime);
+        parser.Bind(models, r => new GetModels(r.GetValue(modelRuntime)!, CommonOptions.Output(r, o)));
+        get.Add(models);
+
         var user = Kind("user", "Users (admin only)", ResourceNames.User, "User id");
         parser.Bind(user.Command, r => new GetUsers(r.GetValue(user.Id), CommonOptions.Output(r, o)));
         get.Add(user.Command);

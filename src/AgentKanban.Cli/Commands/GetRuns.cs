@@ -131,6 +131,24 @@ public sealed record GetLabels(string Board, string? Name, OutputFormat Output) 
     }
 }
 
+/// <summary><c>ak get models --runtime R</c>: asks this machine's CLI of that runtime (found as the daemon finds it).</summary>
+public sealed record GetModels(string Runtime, OutputFormat Output) : ICliRun
+{
+    public async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var runtime = Agents.Runtimes.AgentRuntimes.Find(Runtime)
+            ?? throw new CliFailureException($"this ak has no adapter for runtime {Runtime}");
+        var executable = Daemon.Runtimes.RuntimeCatalog.Discover(null, context.Env).ExecutableFor(Runtime)
+            ?? throw new CliFailureException($"{Runtime} is not installed here: `{runtime.ExecutableName}` is not on PATH (or name it with {Daemon.Runtimes.RuntimeCatalog.OverridePrefix}{Runtime.ToUpperInvariant()}=PATH)");
+        var models = await runtime.ListModelsAsync(executable, context.Env, cancellationToken)
+            ?? throw new CliFailureException($"the {Runtime} CLI has no way to list its models; give the agent a model name its documentation lists (ak update agent NAME --model M)");
+        ResourcePrinter.WriteMany(context.Out, context.Error, Views.Model,
+            [.. models.Select(m => new Contracts.RuntimeModelDto(Runtime, m.Id, m.DisplayName, m.Description))], Output);
+        return 0;
+    }
+}
+
 public sealed record GetMachines(string? Id, OutputFormat Output) : ICliRun
 {
     public async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)

@@ -109,6 +109,17 @@ public sealed class Views(DateTimeOffset now, IReadOnlyDictionary<string, string
             new("CLOSED", s => Age.Stamp(s.ClosedAt)),
         ]);
 
+    public static ResourceView<RuntimeModelDto> Model => new(
+        "model", "Model", Json.RuntimeModelDto, m => m.Id,
+        [
+            new("MODEL", m => m.Id),
+            new("NAME", m => m.Name),
+        ],
+        [
+            new("RUNTIME", m => m.Runtime),
+            new("DESCRIPTION", m => m.Description, 80),
+        ]);
+
     public ResourceView<UserDto> User => new(
         "user", "User", Json.UserDto, u => u.Id,
         [

@@ -60,6 +60,7 @@ public sealed class Heartbeat(
             {
                 Version = typeof(Heartbeat).Assembly.GetName().Version?.ToString(3),
                 Runtimes = Runtimes(),
+                Usage = context.Usage.Snapshot(sentAtWall),
             }, timeout.Token);
             _failing = false;
             leases.Confirmed(sentAt, sentAtWall, answer.LeaseTtlMs > 0 ? TimeSpan.FromMilliseconds(answer.LeaseTtlMs) : null);

@@ -32,7 +32,11 @@ public sealed partial class SessionSupervisor
 
                 break;
             case RateLimitEvent limit:
+                context.Usage.Report(run.Session.Runtime, limit);
                 await OnRateLimitAsync(run, limit);
+                break;
+            case UsageWindowsReported usage:
+                context.Usage.Report(run.Session.Runtime, usage.Windows);
                 break;
             case AgentError { IsRateLimitFallback: true }:
                 await OnRateLimitAsync(run, null);

@@ -38,6 +38,18 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void Daemon_caps_and_the_unknown_reset_pause_reach_the_run_and_the_background_daemon()
+    {
+        var run = Parse<RunDaemon>("daemon", "run", "--max-agents", "4", "--unknown-reset-pause", "15m");
+        var start = Parse<StartDaemon>("daemon", "start", "--unknown-reset-pause", "90s");
+
+        Assert.Equal(new AgentCaps(4, null, TimeSpan.FromMinutes(15)), run.Caps);
+        Assert.Equal(TimeSpan.FromSeconds(90), start.Caps!.UnknownResetPause);
+        Assert.Equal(["--unknown-reset-pause", "90"], start.Caps.AsArguments());
+        Assert.Null(Parse<RunDaemon>("daemon", "run").Caps!.UnknownResetPause);
+    }
+
+    [Fact]
     public void Create_task_without_optional_flags_leaves_them_null()
     {
         var run = Parse<CreateTask>("create", "tasks", "--board", "b", "--title", "t");
@@ -68,6 +80,10 @@ public sealed class ParserTests
     [InlineData("wait", "task", "abc", "--until", "finished")]
     [InlineData("wait", "task", "abc", "--timeout", "soon")]
     [InlineData("config", "set")]
+    [InlineData("daemon", "run", "--unknown-reset-pause", "later")]
+    [InlineData("get", "models")]
+    [InlineData("get", "models", "--runtime", "vim")]
+    [InlineData("daemon", "start", "--unknown-reset-pause", "0")]
     [InlineData("config", "set", "--server", "localhost:7420")]
     [InlineData("up", "--port", "70000")]
     [InlineData("task", "note")]

@@ -29,10 +29,11 @@ public sealed class DaemonWithRealCliTests
             Step(null, "ak task note 'hello.txt is committed'"),
             Step(null, "ak task review"),
             FakeReply.Text("Done: hello.txt is on the branch and the task is in review."));
-        var task = await env.CreateTaskAsync("write hello.txt", script);
-
         env.StartDaemon();
+        await env.WaitForDaemonReadyAsync();
+        var task = await env.CreateTaskAsync("write hello.txt", script);
         await env.WaitForStatusAsync(task.Id, "in_review");
+        Measurements.Report($"claude: task created → first provider request: {(script.Calls()[0].ReceivedAt - task.CreatedAt).TotalMilliseconds:0} ms");
 
         // Every step ran in the real CLI (the last one, a text turn, after the review), one conversation, each tool
         // call answered successfully.
@@ -199,6 +200,7 @@ public sealed class DaemonWithRealCliTests
         Assert.True(calls[0].ReceivedAt < resetAt, "the first call was the rejected one");
         Assert.All(calls, c => Assert.Equal(calls[0].SessionId, c.SessionId));
         Assert.True(calls[1].ReceivedAt >= resetAt, $"resumed at {calls[1].ReceivedAt:O}, before the reset {resetAt:O}");
+        Measurements.Report($"claude: reset → resumed provider request: {(calls[1].ReceivedAt - resetAt).TotalMilliseconds:0} ms");
         Assert.Contains(calls[1].UserTexts, t => t.Contains(Prompts.RateLimitResume, StringComparison.Ordinal));
     }
 }

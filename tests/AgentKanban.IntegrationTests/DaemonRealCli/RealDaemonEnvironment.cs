@@ -123,6 +123,13 @@ public sealed class RealDaemonEnvironment : IAsyncDisposable
     }
 
     /// <summary>
+    /// Waits until a daemon started here has registered and is running its loop (it writes <c>daemon.json</c> into its
+    /// state directory last), so a task created afterwards measures dispatch alone.
+    /// </summary>
+    public Task WaitForDaemonReadyAsync() =>
+        WaitAsync(() => Task.FromResult<string?>(File.Exists(Path.Combine(StateDir, "daemon.json")) ? "ready" : null), "the daemon to be ready");
+
+    /// <summary>
     /// The daemon's environment, as a user would have it: their shell's variables, the server and a user token, the
     /// provider settings (which the daemon passes on to the CLI), and <c>claude</c> found on PATH.
     /// </summary>
