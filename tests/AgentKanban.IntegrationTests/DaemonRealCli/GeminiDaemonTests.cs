@@ -38,6 +38,7 @@ public sealed class GeminiDaemonTests
 
         // One run, one conversation: each call re-sends the turns before it, and every tool call succeeded.
         var calls = await env.WaitAsync(() => Task.FromResult(script.Calls() is { Count: >= 5 } all ? all : null), "the final turn");
+        Measurements.Report($"gemini: task created → first provider request: {(calls[0].ReceivedAt - task.CreatedAt).TotalMilliseconds:0} ms");
         Assert.Equal([0, 1, 2, 3, 4], calls.Select(c => c.ModelTurns));
         Assert.All(calls[4].FunctionResponses, r => Assert.DoesNotContain("error", r["response"]?.AsObject().Select(p => p.Key) ?? []));
 
@@ -220,6 +221,7 @@ public sealed class GeminiDaemonTests
         Assert.True(calls.Count == 4, $"expected claim, the refused call, review and the final turn: {string.Join(", ", calls)}");
         Assert.True(calls[1].ReceivedAt < resumeAfter, "the second call was the refused one");
         Assert.True(calls[2].ReceivedAt >= resumeAfter, $"resumed at {calls[2].ReceivedAt:O}, before {resumeAfter:O}");
+        Measurements.Report($"gemini: reset → resumed provider request: {(calls[2].ReceivedAt - resumeAfter).TotalMilliseconds:0} ms");
         Assert.Equal([0, 1, 1, 2], calls.Select(c => c.ModelTurns));
         Assert.Equal(["ak task claim"], calls[2].ReplayedCommands);
         Assert.Equal(calls[0].UserTexts.First(t => t.Contains("Task ID: ", StringComparison.Ordinal)),
