@@ -3,6 +3,7 @@ using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.ClaudeCode;
 using AgentKanban.Agents.Codex;
 using AgentKanban.Agents.Copilot;
+using AgentKanban.Agents.Gemini;
 using AgentKanban.Agents.Parsing;
 
 namespace AgentKanban.Benchmarks.Parsing;
@@ -25,6 +26,7 @@ public static class RuntimeParseHarness
     [
         ("claude", () => new ClaudeStreamJsonParser()),
         ("codex", () => new CodexJsonParser()),
+        ("gemini", () => new GeminiStreamJsonParser()),
         ("copilot", () => new CopilotJsonParser("3b71e172-d95a-4d4c-8c46-cca7a3080f17", null, null, TimeProvider.System)),
         ("acp", () => new AcpTranscriptParser()),
     ];

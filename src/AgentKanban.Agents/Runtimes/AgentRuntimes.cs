@@ -2,6 +2,7 @@ using AgentKanban.Agents.Acp;
 using AgentKanban.Agents.ClaudeCode;
 using AgentKanban.Agents.Codex;
 using AgentKanban.Agents.Copilot;
+using AgentKanban.Agents.Gemini;
 
 namespace AgentKanban.Agents.Runtimes;
 
@@ -12,6 +13,7 @@ public static class AgentRuntimes
     [
         ClaudeCodeRuntime.Instance,
         CodexRuntime.Instance,
+        GeminiRuntime.Instance,
         CopilotRuntime.Instance,
         AcpRuntime.Instance,
     ];
