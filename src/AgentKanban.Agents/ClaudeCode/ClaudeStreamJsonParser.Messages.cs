@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.ClaudeCode;
 
@@ -689,33 +690,6 @@ public sealed partial class ClaudeStreamJsonParser
         var value = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var v) ? v : 0;
         reader.Skip();
         return value;
-    }
-
-    /// <summary>From a property name: moves to its value and remembers it if it is a string.</summary>
-    private static JsonStringSlice ReadString(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        var slice = JsonStringSlice.Capture(ref reader);
-        reader.Skip();
-        return slice;
-    }
-
-    /// <summary>Moves to the next property name; false at the end of the object.</summary>
-    private static bool NextProperty(ref Utf8JsonReader reader) =>
-        reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
-
-    /// <summary>The line must hold exactly one object: anything after it makes the line malformed.</summary>
-    private static void EnsureEnd(ref Utf8JsonReader reader)
-    {
-        if (reader.CurrentDepth != 0 || reader.TokenType != JsonTokenType.EndObject)
-        {
-            throw new JsonException("The message object is not closed.");
-        }
-
-        if (reader.Read())
-        {
-            throw new JsonException("Unexpected data after the message object.");
-        }
     }
 
     private static string? FirstText(List<AgentEvent> events, int from)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.ClaudeCode;
 
@@ -27,8 +28,6 @@ namespace AgentKanban.Agents.ClaudeCode;
 /// </summary>
 public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
-
     private bool _turnOpen;
     private bool _rateLimitReportedThisTurn;
 
@@ -198,25 +197,6 @@ public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
 
         type = MessageType.Unknown;
         return false;
-    }
-
-    /// <summary>The unknown type's name, for the skip report (the only place a skipped line allocates).</summary>
-    private static string? TypeName(ReadOnlySpan<byte> line)
-    {
-        var reader = new Utf8JsonReader(line, ReaderOptions);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("type"u8))
-            {
-                reader.Read();
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : reader.TokenType.ToString();
-            }
-
-            reader.Skip();
-        }
-
-        return null;
     }
 
     /// <summary>Emits <see cref="TurnStarted"/> before the first content of a turn; true if it did.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.Codex;
 
@@ -199,15 +200,6 @@ public sealed partial class CodexJsonParser
         return value;
     }
 
-    /// <summary>From a property name: moves to its value and remembers it if it is a string.</summary>
-    private static JsonStringSlice ReadString(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        var slice = JsonStringSlice.Capture(ref reader);
-        reader.Skip();
-        return slice;
-    }
-
     /// <summary>From a property name: skips its value.</summary>
     private static void SkipValue(ref Utf8JsonReader reader)
     {
@@ -223,24 +215,6 @@ public sealed partial class CodexJsonParser
         }
 
         EnsureEnd(ref reader);
-    }
-
-    /// <summary>Moves to the next property name; false at the end of the object.</summary>
-    private static bool NextProperty(ref Utf8JsonReader reader) =>
-        reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
-
-    /// <summary>The line must hold exactly one object: anything after it makes the line malformed.</summary>
-    private static void EnsureEnd(ref Utf8JsonReader reader)
-    {
-        if (reader.CurrentDepth != 0 || reader.TokenType != JsonTokenType.EndObject)
-        {
-            throw new JsonException("The event object is not closed.");
-        }
-
-        if (reader.Read())
-        {
-            throw new JsonException("Unexpected data after the event object.");
-        }
     }
 
     /// <summary><c>{"NAME":RAW}</c> with <paramref name="raw"/> copied as it stands (already valid JSON), in one allocation.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.Codex;
 

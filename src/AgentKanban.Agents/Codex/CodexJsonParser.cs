@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.Codex;
 
@@ -27,8 +28,6 @@ namespace AgentKanban.Agents.Codex;
 /// </summary>
 public sealed partial class CodexJsonParser : IAgentOutputParser
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
-
     private readonly CodexUsage _initialTotal;
     private readonly string? _model;
     private readonly string? _workingDirectory;
@@ -263,26 +262,6 @@ public sealed partial class CodexJsonParser : IAgentOutputParser
 
         type = EventType.Unknown;
         return false;
-    }
-
-    /// <summary>The unknown type's name, for the skip report (the only place a skipped line allocates).</summary>
-    private static string? TypeName(ReadOnlySpan<byte> line)
-    {
-        var reader = new Utf8JsonReader(line, ReaderOptions);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("type"u8))
-            {
-                reader.Read();
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : reader.TokenType.ToString();
-            }
-
-            reader.Read();
-            reader.Skip();
-        }
-
-        return null;
     }
 
     /// <summary>Emits <see cref="TurnStarted"/> before the first content of a turn; true if it did.</summary>

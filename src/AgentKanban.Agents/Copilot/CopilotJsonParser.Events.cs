@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
 using AgentKanban.Core.Policies;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.Copilot;
 
@@ -623,28 +624,4 @@ public sealed partial class CopilotJsonParser
 
     private static bool IsBlank(ReadOnlySpan<byte> raw) => raw.Trim(" \t\r\n"u8).IsEmpty;
 
-    private static JsonStringSlice ReadString(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        var slice = JsonStringSlice.Capture(ref reader);
-        reader.Skip();
-        return slice;
-    }
-
-    private static bool NextProperty(ref Utf8JsonReader reader) =>
-        reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
-
-    /// <summary>The line must hold exactly one object: anything after it makes the line malformed.</summary>
-    private static void EnsureEnd(ref Utf8JsonReader reader)
-    {
-        if (reader.CurrentDepth != 0 || reader.TokenType != JsonTokenType.EndObject)
-        {
-            throw new JsonException("The event object is not closed.");
-        }
-
-        if (reader.Read())
-        {
-            throw new JsonException("Unexpected data after the event object.");
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.Copilot;
 
@@ -28,8 +29,6 @@ namespace AgentKanban.Agents.Copilot;
 /// </summary>
 public sealed partial class CopilotJsonParser : IAgentOutputParser
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
-
     private readonly string _sessionId;
     private readonly string? _model;
     private readonly string? _workingDirectory;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AgentKanban.Agents.Parsing;
 using AgentKanban.Core.Events;
+using static AgentKanban.Agents.Parsing.JsonLines;
 
 namespace AgentKanban.Agents.Gemini;
 
@@ -27,8 +28,6 @@ namespace AgentKanban.Agents.Gemini;
 /// </summary>
 public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOutputParser
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
-
     private readonly StringBuilder _text = new();
     private bool _turnOpen;
     private bool _rateLimitReported;
@@ -604,25 +603,6 @@ public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOu
         return reader.ValueTextEquals("error"u8) ? LineType.Error : LineType.Unknown;
     }
 
-    /// <summary>The unknown type's name, for the skip report (the only place a skipped line allocates).</summary>
-    private static string? TypeName(ReadOnlySpan<byte> line)
-    {
-        var reader = new Utf8JsonReader(line, ReaderOptions);
-        reader.Read();
-        while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("type"u8))
-            {
-                reader.Read();
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : reader.TokenType.ToString();
-            }
-
-            reader.Skip();
-        }
-
-        return null;
-    }
-
     private static long? ReadLong(ref Utf8JsonReader reader)
     {
         reader.Read();
@@ -631,28 +611,4 @@ public sealed class GeminiStreamJsonParser(TimeProvider timeProvider) : IAgentOu
         return value;
     }
 
-    private static JsonStringSlice ReadString(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        var slice = JsonStringSlice.Capture(ref reader);
-        reader.Skip();
-        return slice;
-    }
-
-    private static bool NextProperty(ref Utf8JsonReader reader) =>
-        reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
-
-    /// <summary>The line must hold exactly one object: anything after it makes the line malformed.</summary>
-    private static void EnsureEnd(ref Utf8JsonReader reader)
-    {
-        if (reader.CurrentDepth != 0 || reader.TokenType != JsonTokenType.EndObject)
-        {
-            throw new JsonException("The message object is not closed.");
-        }
-
-        if (reader.Read())
-        {
-            throw new JsonException("Unexpected data after the message object.");
-        }
-    }
 }
