@@ -27,7 +27,7 @@ public sealed record DaemonContext
     /// <summary>The directory put first on agents' PATH so they find <c>ak</c>; null when unknown.</summary>
     public string? AkDirectory { get; init; }
 
-    /// <summary>How agents are sandboxed; null (test compositions with their own launchers) = no sandbox in play.</summary>
+    /// <summary>How agents are sandboxed; null (a composition without one) = no sandbox in play.</summary>
     public AgentSandbox? Sandbox { get; init; }
 
     /// <summary>The usage windows providers last reported, per runtime (sent with each heartbeat).</summary>
