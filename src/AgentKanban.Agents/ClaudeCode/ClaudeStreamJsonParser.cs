@@ -75,20 +75,8 @@ public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
 
             return result;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (IsMalformedLine(ex))
         {
-            Rollback(events, mark, turnOpen, rejection);
-            return LineParseResult.Skip(LineReason.Malformed, ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // Thrown by the reader when a string cannot be transcoded (invalid UTF-8) or a token is not what it claims.
-            Rollback(events, mark, turnOpen, rejection);
-            return LineParseResult.Skip(LineReason.Malformed, ex.Message);
-        }
-        catch (ArgumentException ex)
-        {
-            // Out-of-range numbers (a nonsense epoch, say) while building an event.
             Rollback(events, mark, turnOpen, rejection);
             return LineParseResult.Skip(LineReason.Malformed, ex.Message);
         }
@@ -181,22 +169,9 @@ public sealed partial class ClaudeStreamJsonParser : IAgentOutputParser
 
     private static bool TryFindType(ReadOnlySpan<byte> line, out MessageType type)
     {
-        var reader = new Utf8JsonReader(line, ReaderOptions);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("type"u8))
-            {
-                reader.Read();
-                type = Classify(ref reader);
-                return true;
-            }
-
-            reader.Skip();
-        }
-
-        type = MessageType.Unknown;
-        return false;
+        var found = TrySeekType(line, out var reader);
+        type = found ? Classify(ref reader) : MessageType.Unknown;
+        return found;
     }
 
     /// <summary>Emits <see cref="TurnStarted"/> before the first content of a turn; true if it did.</summary>

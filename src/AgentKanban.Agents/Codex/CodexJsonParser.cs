@@ -104,18 +104,7 @@ public sealed partial class CodexJsonParser : IAgentOutputParser
 
             return result;
         }
-        catch (JsonException ex)
-        {
-            Rollback(events, mark, state);
-            return LineParseResult.Skip(LineReason.Malformed, ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // Thrown by the reader when a string cannot be transcoded (invalid UTF-8) or a token is not what it claims.
-            Rollback(events, mark, state);
-            return LineParseResult.Skip(LineReason.Malformed, ex.Message);
-        }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (IsMalformedLine(ex))
         {
             Rollback(events, mark, state);
             return LineParseResult.Skip(LineReason.Malformed, ex.Message);
@@ -245,23 +234,9 @@ public sealed partial class CodexJsonParser : IAgentOutputParser
 
     private static bool TryFindType(ReadOnlySpan<byte> line, out EventType type)
     {
-        var reader = new Utf8JsonReader(line, ReaderOptions);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("type"u8))
-            {
-                reader.Read();
-                type = Classify(ref reader);
-                return true;
-            }
-
-            reader.Read();
-            reader.Skip();
-        }
-
-        type = EventType.Unknown;
-        return false;
+        var found = TrySeekType(line, out var reader);
+        type = found ? Classify(ref reader) : EventType.Unknown;
+        return found;
     }
 
     /// <summary>Emits <see cref="TurnStarted"/> before the first content of a turn; true if it did.</summary>

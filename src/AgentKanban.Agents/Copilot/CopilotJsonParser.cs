@@ -115,20 +115,8 @@ public sealed partial class CopilotJsonParser : IAgentOutputParser
 
             return result;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (IsMalformedLine(ex))
         {
-            Restore(state, events, mark);
-            return LineParseResult.Skip(LineReason.Malformed, ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // Thrown by the reader when a string cannot be transcoded (invalid UTF-8) or a token is not what it claims.
-            Restore(state, events, mark);
-            return LineParseResult.Skip(LineReason.Malformed, ex.Message);
-        }
-        catch (ArgumentException ex)
-        {
-            // Out-of-range numbers (a nonsense epoch, say) while building an event.
             Restore(state, events, mark);
             return LineParseResult.Skip(LineReason.Malformed, ex.Message);
         }
@@ -261,22 +249,9 @@ public sealed partial class CopilotJsonParser : IAgentOutputParser
 
     private static bool TryFindType(ReadOnlySpan<byte> line, out EventType type)
     {
-        var reader = new Utf8JsonReader(line, ReaderOptions);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("type"u8))
-            {
-                reader.Read();
-                type = reader.TokenType == JsonTokenType.String ? Classify(ref reader) : EventType.Unknown;
-                return reader.TokenType == JsonTokenType.String;
-            }
-
-            reader.Skip();
-        }
-
-        type = EventType.Unknown;
-        return false;
+        var found = TrySeekType(line, out var reader) && reader.TokenType == JsonTokenType.String;
+        type = found ? Classify(ref reader) : EventType.Unknown;
+        return found;
     }
 
     /// <summary>Emits <see cref="TurnStarted"/> once per run, before its first content.</summary>

@@ -38,22 +38,41 @@ internal static class JsonLines
         }
     }
 
-    /// <summary>The line's <c>type</c> as written, for the report of a type this build does not know (the only place a skipped line allocates).</summary>
-    public static string? TypeName(ReadOnlySpan<byte> line)
+    /// <summary>
+    /// What reading a line can throw besides <see cref="JsonException"/>: <see cref="InvalidOperationException"/> when a
+    /// string cannot be transcoded (invalid UTF-8) or a token is not what it claims, <see cref="ArgumentException"/> for
+    /// out-of-range numbers (a nonsense epoch, say) while building an event. Each makes the line malformed, never fatal.
+    /// </summary>
+    public static bool IsMalformedLine(Exception exception) =>
+        exception is JsonException or InvalidOperationException or ArgumentException;
+
+    /// <summary>A reader positioned on the value of the line's top-level <c>type</c>; false when the line has none.</summary>
+    public static bool TrySeekType(ReadOnlySpan<byte> line, out Utf8JsonReader reader)
     {
-        var reader = new Utf8JsonReader(line, ReaderOptions);
+        reader = new Utf8JsonReader(line, ReaderOptions);
         reader.Read();
         while (NextProperty(ref reader))
         {
             if (reader.ValueTextEquals("type"u8))
             {
                 reader.Read();
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : reader.TokenType.ToString();
+                return true;
             }
 
             reader.Skip();
         }
 
-        return null;
+        return false;
+    }
+
+    /// <summary>The line's <c>type</c> as written, for the report of a type this build does not know (the only place a skipped line allocates).</summary>
+    public static string? TypeName(ReadOnlySpan<byte> line)
+    {
+        if (!TrySeekType(line, out var reader))
+        {
+            return null;
+        }
+
+        return reader.TokenType == JsonTokenType.String ? reader.GetString() : reader.TokenType.ToString();
     }
 }
